@@ -169,7 +169,9 @@ def apply_overrides(
     """Set dotted paths in ``raw`` in place; a bare number on a quantity keeps the quantity.
 
     A path must exist, except a new key directly under ``levers`` or ``references``.
-    Setting a quantity to a bare number records ``assumption: set by <file>`` as source.
+    Setting a quantity to a bare number records ``assumption: set by <file>`` as source
+    and drops the quantity's sensitivity ``range`` (it described the old value); give
+    ``{value, source, range}`` to keep one.
     """
     problems: list[str] = []
     for dotted, value in overrides.items():
@@ -209,7 +211,8 @@ def apply_overrides(
             and isinstance(value, (int, float))
             and not isinstance(value, bool)
         ):
-            new = dict(old)
+            # the range and source belonged to the old value; a bare number is a choice
+            new = {k: v for k, v in old.items() if k != "range"}
             new["value"] = value
             new["source"] = f"assumption: set by {Path(str(source_file)).name} overrides"
             node[last] = new
