@@ -1,0 +1,1 @@
+"""Subcommands of ``talentsim``; each module has ``register(subparsers)``."""

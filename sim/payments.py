@@ -1,0 +1,135 @@
+"""Claims, rationing and payment of every lever, and allocation of scarce units.
+
+Each step a district's residents (and this step's arrivals) claim what its levers promise;
+:meth:`sim.agents.DistrictGovernment.ration` decides what share of each lever's claims the
+budget pays; talents are paid that share. A scarce lever (apartments, school seats, cards)
+keeps open only the units last year's funding paid for, so a lever with no budget delivers
+nothing. Yuan are per person: a claim of one agent is its amount times ``scale``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.markets import allocate_scarce
+from sim.population import APARTMENT, MARKET
+from sim.vocabulary import LEVERS, TIERS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.agents import DistrictGovernment
+    from sim.model import TalentFlowModel
+
+PER_RESIDENT_EACH_STEP = ("annual_award", "research_funding", "firm_contribution_award", "intern_subsidy", "rent_subsidy")
+
+
+def claims_this_step(
+    m: "TalentFlowModel", gov: "DistrictGovernment", arrivals: np.ndarray
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Claims of each lever this step.
+
+    Returns:
+        ``(claims, recipients)``: yuan claimed by lever and tier, shape (L, T); and for each
+        lever the rows of the talents who claim and the yuan each claims per person.
+    """
+    p = m.talents
+    d, spy, scale = gov.index, m.steps_per_year, m.scale
+    n_tiers = len(TIERS)
+    residents = np.flatnonzero(p.alive & (p.loc == d))
+    arrived = arrivals[p.loc[arrivals] == d] if arrivals.size else arrivals
+    founders = m.founders[p.loc[m.founders] == d] if m.founders.size else m.founders
+    claims = np.zeros((len(gov.levers), n_tiers))
+    recipients: list[tuple[np.ndarray, np.ndarray]] = []
+    for k, lever in enumerate(gov.levers):
+        name = lever.name
+        pool = arrived if name in ("settling_grant", "purchase_subsidy", "hukou_settlement") else residents
+        if name == "startup_support":
+            pool = founders
+        tier, field, age = p.tier[pool], p.field[pool], p.age[pool]
+        ok = lever.eligible(tier, field, age) & (p.claim_u[pool] < lever.take_up)
+        mult = gov.multiplier[tier]
+        fixed = 0.0
+        if name in PER_RESIDENT_EACH_STEP:
+            ok &= lever.entitled(p.tenure[pool])
+            if name == "rent_subsidy":
+                ok &= p.housing[pool] == MARKET
+            each = lever.yuan_per_year / spy * (mult if name != "rent_subsidy" else 1.0)
+        elif name in ("settling_grant", "startup_support"):
+            each = lever.amount_yuan * mult
+        elif name == "purchase_subsidy":
+            ok &= p.would_buy[pool]
+            each = np.full(pool.size, lever.amount_yuan)
+        elif name == "hukou_settlement":
+            ok &= ~p.hukou[pool]
+            each = np.full(pool.size, lever.amount_yuan)
+        elif name == "talent_apartment":
+            ok = p.housing[pool] == APARTMENT
+            each = np.full(pool.size, lever.amount_yuan * 12.0 / spy)
+        elif name == "school_access":
+            ok = p.school_seat[pool]
+            each = np.full(pool.size, lever.yuan_per_year / spy)
+        elif name == "service_card":
+            ok = p.card[pool]
+            each = np.full(pool.size, lever.yuan_per_year / spy)
+        elif name == "recruitment_network":
+            ok = np.zeros(pool.size, bool)
+            each = np.zeros(pool.size)
+            fixed = lever.yuan_per_year / spy
+        else:  # pragma: no cover - the schema admits only the names above
+            raise ValueError(f"no payment rule for lever {name!r}")
+        each = np.broadcast_to(each, pool.shape)
+        who = pool[ok]
+        amount = np.asarray(each)[ok]
+        claims[k] = np.bincount(tier[ok], weights=amount * scale, minlength=n_tiers)
+        if fixed:
+            served = lever.tier_ok.astype(float)
+            claims[k] += fixed * served / max(served.sum(), 1.0)
+        recipients.append((who, amount))
+    return claims, recipients
+
+
+def pay_all(m: "TalentFlowModel", step_in_year: int) -> None:
+    """Every government pays its levers' claims for this step, within its budget."""
+    p = m.talents
+    for gov in m.governments:
+        if not gov.levers:
+            continue
+        claims, recipients = claims_this_step(m, gov, m.arrivals)
+        share = gov.ration(claims.sum(axis=1), step_in_year, m.steps_per_year)
+        paid = claims * share[:, None]
+        gov.record_payment(claims.sum(axis=1), paid.sum(axis=1))
+        for k, (who, amount) in enumerate(recipients):
+            lever = gov.levers[k]
+            if who.size:
+                p.paid_yuan[who] += amount * share[k]
+            if lever.name == "hukou_settlement" and who.size:
+                granted = who[p.claim_u[who] < lever.take_up * share[k]]
+                p.hukou[granted] = True
+            m.recorder.spent(gov.index, LEVERS.index(lever.name), paid[k])
+
+
+def allocate_units(m: "TalentFlowModel") -> None:
+    """Scarce units go to eligible residents who ask, best-ranked first (tier, then arrival)."""
+    p = m.talents
+    priority = p.tier.astype(np.int64) * 10_000_000 + p.arrived_step
+    for gov in m.governments:
+        here = p.alive & (p.loc == gov.index)
+        for k, lever in enumerate(gov.levers):
+            if lever.name not in ("talent_apartment", "school_access", "service_card"):
+                continue
+            units = m.units_available(gov, k)
+            asks = here & lever.eligible(p.tier, p.field, p.age) & (p.claim_u < lever.take_up)
+            if lever.name == "talent_apartment":
+                holders = here & (p.housing == APARTMENT)
+                new = allocate_scarce(holders, asks & ~holders, priority, units)
+                p.housing[here & new] = APARTMENT
+                p.housing[here & holders & ~new] = MARKET
+            elif lever.name == "school_access":
+                holders = here & p.school_seat
+                new = allocate_scarce(holders, asks & p.child & ~holders, priority, units)
+                p.school_seat[here] = new[here]
+            else:
+                holders = here & p.card
+                new = allocate_scarce(holders, asks & ~holders, priority, units)
+                p.card[here] = new[here]
