@@ -181,14 +181,15 @@ def cmd_sources(args: argparse.Namespace) -> int:
     from sim.provenance import sources_table
 
     world = _load(args)
-    table = sources_table(world)
+    full = sources_table(world)
+    table = full
     if args.district is not None:
         if args.district not in world.districts:
             raise UsageError(f"--district {args.district}: no such district (allowed: {', '.join(world.districts)})")
         table = table[table["path"].str.startswith(f"districts.{args.district}.")]
     if args.kind is not None:
         table = table[table["source_kind"] == args.kind]
-    missing = sources_table(world).query("source_kind == 'missing'")
+    missing = full[full["source_kind"] == "missing"]
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     else:
@@ -221,12 +222,12 @@ def _print_table(table: Any, width: int) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim import calibration  # the model's module; imported late so validate works without it
 
+    if args.overrides and not args.dry_run:
+        raise UsageError("--set cannot be stored: use --dry-run, or write the overrides into a variant file")
     world = _load(args)
     result = calibration.calibrate(world, seed=args.seed)
     print(result.to_string(index=False, float_format=lambda x: f"{x:,.4f}"))
     if not args.dry_run:
-        if args.overrides:
-            raise UsageError("--set cannot be stored: use --dry-run, or write the overrides into a variant file")
         for path in calibration.store(args.scenario, result):
             print(f"stored: {path}")
     worst = result["error_pct"].abs().max()
