@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "sim.commands.run",
     "sim.commands.scenarios",
     "sim.commands.harness",
+    "sim.commands.sweep",
 )
 
 EPILOG = """examples:
