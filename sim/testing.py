@@ -43,6 +43,8 @@ def toy_district(name: str, *, levers: Mapping[str, Any] | None = None, budget: 
             "local_graduate_share": q(0.05),
         },
         "budget": {"yuan_per_year": q(budget), "rationing": "pro_rata"},
+        # fixed, not fitted: a refit per variant would absorb the very lever effect tested
+        "asc": q(0.0),
         "levers": dict(levers or {}),
     }
 
