@@ -173,6 +173,12 @@ class TalentFlowModel(mesa.Model):
         self.recorder.retired(retiring)
         self._leave(retiring)
         p.alive[retiring] = False
+        # the elsewhere pool is kept stationary: as many settle out of it as graduates join
+        settling = p.alive & (p.loc == self.n_districts) & (
+            self.streams["settle"].random(p.capacity) < self.pool_exit_per_step
+        )
+        self.recorder.left_pool(settling)
+        p.alive[settling] = False
 
         if step_in_year == 0:
             self._start_year(year_index=(s - 1) // spy)

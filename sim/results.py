@@ -5,7 +5,8 @@ DataFrames once, at the end. Counts are people (agents times ``scale``), never a
 
 Public columns (keep these names):
     timeseries: step, date, district, tier, talents, inflow, outflow, spend_yuan, entrants,
-        retirements, inflow_from_rivals, inflow_from_elsewhere
+        retirements, left_pool (settled out of the elsewhere pool), inflow_from_rivals,
+        inflow_from_elsewhere
     spending: step, date, district, lever, tier, spend_yuan
     flows: step, date, origin, destination, tier, people
     markets: step, date, district, rent_yuan_per_month, vacancies, firms, startups_founded,
@@ -68,6 +69,7 @@ class Recorder:
         self.flows = np.zeros((S, J, J, T), np.int64)
         self.entrants = np.zeros((S, J, T), np.int64)
         self.retirements = np.zeros((S, J, T), np.int64)
+        self.pool_exits = np.zeros((S, J, T), np.int64)
         self.spend = np.zeros((S, D, len(LEVERS), T))
         self.market = np.zeros((S, D, 8))
         self.step = 0
@@ -86,6 +88,9 @@ class Recorder:
 
     def retired(self, mask: np.ndarray) -> None:
         self.retirements[self.step] += self._by_place_tier(np.flatnonzero(mask))
+
+    def left_pool(self, mask: np.ndarray) -> None:
+        self.pool_exits[self.step] += self._by_place_tier(np.flatnonzero(mask))
 
     def entered(self, rows: np.ndarray) -> None:
         self.entrants[self.step] += self._by_place_tier(rows)
@@ -143,6 +148,7 @@ class Recorder:
             "spend_yuan": spend_place.ravel(),
             "entrants": self.entrants[:S].ravel() * scale,
             "retirements": self.retirements[:S].ravel() * scale,
+            "left_pool": self.pool_exits[:S].ravel() * scale,
             "inflow_from_rivals": rivals.ravel() * scale,
             "inflow_from_elsewhere": from_else.ravel() * scale,
         }, index=idx).reset_index()

@@ -28,6 +28,7 @@ PURPOSES: tuple[str, ...] = (
     "firm",  # firm exit and relocation
     "aware",  # awareness of districts
     "mesa",  # handed to mesa.Model (agent shuffling)
+    "settle",  # who in the elsewhere pool settles and stops being a potential mover
 )
 
 

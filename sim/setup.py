@@ -55,6 +55,11 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m.cell_premium = np.zeros((m.n_places, m.n_fields))
     m.local_graduate_share = np.array([d.attributes.local_graduate_share.value for d in dists])
     m.cohort_agents_per_year = w.population.graduate_cohort_people_per_year.value / m.scale
+    # Each year as many people settle out of the elsewhere pool (stop being potential
+    # movers) as a graduate cohort brings in, so the pool keeps the size the world file
+    # gives it rather than growing without bound (derived, not a new assumption).
+    pool_exit_per_year = min(w.population.graduate_cohort_people_per_year.value / e.pool_people.value, 1.0)
+    m.pool_exit_per_step = 1.0 - (1.0 - pool_exit_per_year) ** (1.0 / w.horizon.steps_per_year)
     m._startup_of = {}
     m.startups_founded = np.zeros(m.n_districts, np.int64)
     m.relocations = np.zeros(m.n_districts, np.int64)

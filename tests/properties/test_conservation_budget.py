@@ -23,11 +23,13 @@ def generous_run():
 
 def test_people_are_conserved_every_step(generous_run):
     ts = generous_run.results().timeseries
-    per_step = ts.groupby("step")[["talents", "entrants", "retirements"]].sum()
-    expected = per_step["talents"].iloc[0] + (per_step["entrants"] - per_step["retirements"]).cumsum()
+    per_step = ts.groupby("step")[["talents", "entrants", "retirements", "left_pool"]].sum()
+    exits = per_step["retirements"] + per_step["left_pool"]
+    expected = per_step["talents"].iloc[0] + (per_step["entrants"] - exits).cumsum()
     expected.iloc[0] = per_step["talents"].iloc[0]
     np.testing.assert_allclose(per_step["talents"].to_numpy(), expected.to_numpy(), rtol=0, atol=1e-6)
     assert per_step["entrants"].sum() > 0 and per_step["retirements"].sum() > 0  # both mechanisms ran
+    assert per_step["left_pool"].sum() > 0
 
 
 def test_flows_balance_each_place(generous_run):
@@ -35,7 +37,7 @@ def test_flows_balance_each_place(generous_run):
     g = ts.sort_values("step").groupby(["district", "tier"])
     for (_, _), df in g:
         stock = df["talents"].to_numpy()
-        change = (df["inflow"] - df["outflow"] + df["entrants"] - df["retirements"]).to_numpy()
+        change = (df["inflow"] - df["outflow"] + df["entrants"] - df["retirements"] - df["left_pool"]).to_numpy()
         # tiers never change, so each (place, tier) stock moves only by these four flows
         np.testing.assert_allclose(stock[1:] - stock[:-1], change[1:], atol=1e-6)
 
