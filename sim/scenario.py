@@ -18,14 +18,16 @@ Examples:
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from types import UnionType
+from typing import Annotated, Any, Mapping, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.schema import SOURCE_KINDS, World, parse_source
 
@@ -199,8 +201,9 @@ def apply_overrides(
         if not isinstance(node, dict):
             problems.append(f"{source_file}: overrides.{dotted}: {'.'.join(keys[:-1])} is not a mapping")
             continue
-        if last not in node and (len(keys) < 2 or keys[-2] not in OPEN_MAPPINGS):
-            allowed = ", ".join(sorted(map(str, node)))
+        optional = _schema_keys(keys[:-1])
+        if last not in node and (len(keys) < 2 or keys[-2] not in OPEN_MAPPINGS) and last not in optional:
+            allowed = ", ".join(sorted(set(map(str, node)) | optional))
             problems.append(f"{source_file}: overrides.{dotted}: no such path (allowed here: {allowed})")
             continue
         old = node.get(last)
@@ -224,6 +227,29 @@ def apply_overrides(
         raise ScenarioError(problems)
 
 
+def _schema_keys(keys: list[str]) -> set[str]:
+    """Field names the schema allows at dotted path ``keys`` (empty if not a model there).
+
+    Lets an override set an optional key a file left out (``levers.x.period``, ``units``).
+    """
+    node: Any = World
+    for key in keys:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(key)
+            if field is None:
+                return set()
+            node = field.annotation
+        elif get_origin(node) is dict:
+            node = get_args(node)[1]
+        else:
+            return set()
+        while get_origin(node) in (Union, UnionType, Annotated):  # X | None, Annotated[X, ...]
+            node = next(a for a in get_args(node) if a is not type(None))
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return set(node.model_fields)
+    return set()
+
+
 # ---------------------------------------------------------------------------- validation
 _PATH_MSG = re.compile(r"^(?P<path>[A-Za-z_][\w\-]*(?:\.[\w\-]+)*): (?P<msg>.+)$", re.DOTALL)
 
@@ -236,6 +262,11 @@ def locate(
     for prefix, path in origin.items():
         if len(prefix) > best and loc[: len(prefix)] == prefix:
             best, file = len(prefix), path
+    # a check on a whole mapping (shares summing to 1) fails because of what an override
+    # set inside it: name that file
+    inside = [path for prefix, path in origin.items() if len(prefix) > len(loc) and prefix[: len(loc)] == loc]
+    if inside and inside[-1] != file:
+        return inside[-1], loc
     if file != default and loc[:1] == ("districts",) and len(loc) >= 2 and origin.get(loc[:2]) == file:
         rel = loc[2:]  # inside a district file, paths start at its top
     return file, rel
@@ -261,7 +292,13 @@ def _format_validation(exc: ValidationError, origin: Mapping[tuple[str, ...], Pa
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         allowed = _allowed(err)
-        for loc, part in _split_message(tuple(str(p) for p in err["loc"]), msg):
+        loc = tuple(str(p) for p in err["loc"])
+        if loc[-1:] == ("[key]",):  # a misspelled key of a mapping with fixed names (levers)
+            loc = loc[:-1]
+            expected = re.findall(r"'([^']+)'", msg)
+            close = difflib.get_close_matches(loc[-1], expected, n=1) if loc else []
+            msg = f"unknown name {loc[-1]!r}" + (f", did you mean {close[0]!r}?" if close else "") + f" ({msg})"
+        for loc, part in _split_message(loc, msg):
             file, rel = locate(loc, origin, default)
             text = f"{file}: {'.'.join(rel) or '(top)'}: {part}"
             if allowed and allowed not in text:
@@ -275,8 +312,8 @@ def _allowed(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         return "unknown key; see scenarios/README.md for the keys allowed here"
-    if kind == "literal_error" and "expected" in ctx:
-        return f"allowed: {ctx['expected']}"
+    if kind == "literal_error":
+        return ""  # the message already lists what is allowed
     if kind == "missing":
         return "required"
     return ""

@@ -173,8 +173,8 @@ def _check_reference_keys(refs: dict[str, Reference]) -> dict[str, Reference]:
     for key in refs:
         if not _REF_KEY.match(key) or key in SOURCE_KINDS:
             raise ValueError(
-                f"reference key {key!r} is not allowed (lower-case letters, digits, _; "
-                f"not {' or '.join(SOURCE_KINDS)})"
+                f"reference key {key!r} is not allowed (allowed: lower-case letters, digits and _, "
+                f"but not {' or '.join(SOURCE_KINDS)})"
             )
     return refs
 
