@@ -115,6 +115,11 @@ class TalentFlowModel(mesa.Model):
         self.running = True
 
     # ------------------------------------------------------------------ public helpers
+    @property
+    def rows(self) -> int:
+        """Rows of the talent arrays in use so far (starting talents and graduates so far)."""
+        return self._next_row
+
     def talent(self, i: int) -> dict[str, object]:
         """Talent ``i`` as a readable record (names instead of codes)."""
         rec = self.talents.record(i)
@@ -174,9 +179,8 @@ class TalentFlowModel(mesa.Model):
         self._leave(retiring)
         p.alive[retiring] = False
         # the elsewhere pool is kept stationary: as many settle out of it as graduates join
-        settling = p.alive & (p.loc == self.n_districts) & (
-            self.streams["settle"].random(p.capacity) < self.pool_exit_per_step
-        )
+        settling = p.alive & (p.loc == self.n_districts)
+        settling[: self.rows] &= self.streams["settle"].random(self.rows) < self.pool_exit_per_step
         self.recorder.left_pool(settling)
         p.alive[settling] = False
 
@@ -189,11 +193,14 @@ class TalentFlowModel(mesa.Model):
             firm.post_vacancies(self.hiring_rate[firm.district] / spy)
 
         # who reconsiders, and what they choose
-        u_rec = self.streams["reconsider"].random(p.capacity)
-        gumbel = self.streams["taste"].gumbel(size=(p.capacity, self.n_places))
-        u_job = self.streams["job"].random(p.capacity)
-        u_start = self.streams["startup"].random(p.capacity)
-        alive = np.flatnonzero(p.alive)
+        # one draw per row in use, for every purpose, whoever reconsiders: a talent's draws
+        # are the same in two scenarios run from one seed (common random numbers)
+        n = self.rows
+        u_rec = self.streams["reconsider"].random(n)
+        gumbel = self.streams["taste"].gumbel(size=(n, self.n_places))
+        u_job = self.streams["job"].random(n)
+        u_start = self.streams["startup"].random(n)
+        alive = np.flatnonzero(p.alive[:n])
         prob = decisions.reconsider_probability(
             per_year_by_tier=self.reconsider_per_year, tier=p.tier[alive],
             tenure_years=p.tenure[alive], age=p.age[alive], steps_per_year=spy,
@@ -419,14 +426,16 @@ class TalentFlowModel(mesa.Model):
     def _spread_awareness(self) -> None:
         """Recruitment networks make eligible talents aware of the district, step by step."""
         p = self.talents
-        u = self.streams["aware"].random((p.capacity, self.n_districts))
+        u = self.streams["aware"].random((self.rows, self.n_districts))
+        alive = np.flatnonzero(p.alive[: self.rows])
         for d, gov in enumerate(self.governments):
             for k, lever in enumerate(gov.levers):
                 if lever.name != "recruitment_network":
                     continue
                 rate = 1.0 - (1.0 - min(lever.effect, 1.0) * gov.payout_ratio[k]) ** (1.0 / self.steps_per_year)
-                elig = p.alive & lever.eligible(p.tier, p.field, p.age)
-                p.aware[:, d] |= elig & (u[:, d] < rate)
+                elig = lever.eligible(p.tier[alive], p.field[alive], p.age[alive])
+                reached = alive[elig & (u[alive, d] < rate)]
+                p.aware[reached, d] = True
 
     def _refresh_scarcity(self) -> None:
         """Chances that a newcomer gets a flat, a school seat or a card in each district."""
@@ -435,21 +444,28 @@ class TalentFlowModel(mesa.Model):
         self.seat_chance = np.zeros(self.n_districts)
         self.card_chance = np.zeros(self.n_districts)
         for d, gov in enumerate(self.governments):
-            here = p.alive & (p.loc == d)
+            here = self.residents(d)
             for k, lever in enumerate(gov.levers):
+                if lever.name not in ("talent_apartment", "school_access", "service_card"):
+                    continue
                 units = self.units_available(gov, k)
-                elig = here & lever.eligible(p.tier, p.field, p.age)
+                elig = lever.eligible(p.tier[here], p.field[here], p.age[here])
                 if lever.name == "talent_apartment":
-                    held = np.count_nonzero(here & (p.housing == APARTMENT))
-                    waiting = np.count_nonzero(elig & (p.housing != APARTMENT))
-                    self.apartment_chance[d] = min(1.0, max(units - held, 0.0) / max(waiting, 1))
+                    flat = p.housing[here] == APARTMENT
+                    waiting = np.count_nonzero(elig & ~flat)
+                    self.apartment_chance[d] = min(1.0, max(units - flat.sum(), 0.0) / max(waiting, 1))
                 elif lever.name == "school_access":
-                    held = np.count_nonzero(here & p.school_seat)
-                    waiting = np.count_nonzero(elig & p.child & ~p.school_seat)
-                    self.seat_chance[d] = min(1.0, max(units - held, 0.0) / max(waiting, 1))
-                elif lever.name == "service_card":
-                    held = np.count_nonzero(here & p.card)
+                    seat = p.school_seat[here]
+                    waiting = np.count_nonzero(elig & p.child[here] & ~seat)
+                    self.seat_chance[d] = min(1.0, max(units - seat.sum(), 0.0) / max(waiting, 1))
+                else:
+                    held = np.count_nonzero(p.card[here])
                     self.card_chance[d] = 1.0 if np.isinf(units) else min(1.0, units / max(held + 1, 1))
+
+    def residents(self, d: int) -> np.ndarray:
+        """Rows of the living talents in place ``d``."""
+        p = self.talents
+        return np.flatnonzero(p.alive[: self.rows] & (p.loc[: self.rows] == d))
 
     def units_available(self, gov: DistrictGovernment, k: int) -> float:
         """Units of a scarce lever, in agents, that last year's funding keeps open."""

@@ -36,7 +36,7 @@ def claims_this_step(
     p = m.talents
     d, spy, scale = gov.index, m.steps_per_year, m.scale
     n_tiers = len(TIERS)
-    residents = np.flatnonzero(p.alive & (p.loc == d))
+    residents = m.residents(d)
     arrived = arrivals[p.loc[arrivals] == d] if arrivals.size else arrivals
     founders = m.founders[p.loc[m.founders] == d] if m.founders.size else m.founders
     claims = np.zeros((len(gov.levers), n_tiers))
@@ -112,24 +112,21 @@ def pay_all(m: "TalentFlowModel", step_in_year: int) -> None:
 def allocate_units(m: "TalentFlowModel") -> None:
     """Scarce units go to eligible residents who ask, best-ranked first (tier, then arrival)."""
     p = m.talents
-    priority = p.tier.astype(np.int64) * 10_000_000 + p.arrived_step
     for gov in m.governments:
-        here = p.alive & (p.loc == gov.index)
+        here = m.residents(gov.index)
+        priority = p.tier[here].astype(np.int64) * 10_000_000 + p.arrived_step[here]
         for k, lever in enumerate(gov.levers):
             if lever.name not in ("talent_apartment", "school_access", "service_card"):
                 continue
             units = m.units_available(gov, k)
-            asks = here & lever.eligible(p.tier, p.field, p.age) & (p.claim_u < lever.take_up)
+            asks = lever.eligible(p.tier[here], p.field[here], p.age[here]) & (p.claim_u[here] < lever.take_up)
             if lever.name == "talent_apartment":
-                holders = here & (p.housing == APARTMENT)
+                holders = p.housing[here] == APARTMENT
                 new = allocate_scarce(holders, asks & ~holders, priority, units)
-                p.housing[here & new] = APARTMENT
-                p.housing[here & holders & ~new] = MARKET
+                p.housing[here] = np.where(new, APARTMENT, MARKET)
             elif lever.name == "school_access":
-                holders = here & p.school_seat
-                new = allocate_scarce(holders, asks & p.child & ~holders, priority, units)
-                p.school_seat[here] = new[here]
+                holders = p.school_seat[here]
+                p.school_seat[here] = allocate_scarce(holders, asks & p.child[here] & ~holders, priority, units)
             else:
-                holders = here & p.card
-                new = allocate_scarce(holders, asks & ~holders, priority, units)
-                p.card[here] = new[here]
+                holders = p.card[here]
+                p.card[here] = allocate_scarce(holders, asks & ~holders, priority, units)

@@ -113,12 +113,12 @@ class Recorder:
         self.talents[s] = self._by_place_tier(np.flatnonzero(p.alive))
         vac = m.cell_vacancies().reshape(m.n_districts, m.n_fields).sum(axis=1)
         for d, gov in enumerate(m.governments):
-            here = p.alive & (p.loc == d)
+            here = m.residents(d)
             firms = sum(1 for f in m.firms if f.open and f.district == d)
             self.market[s, d] = (
                 m.rent[d], vac[d] * m.scale, firms, m.startups_founded[d] * m.scale, m.relocations[d],
-                np.count_nonzero(here & (p.housing == APARTMENT)) * m.scale,
-                np.count_nonzero(here & p.school_seat) * m.scale, gov.spent_this_year,
+                np.count_nonzero(p.housing[here] == APARTMENT) * m.scale,
+                np.count_nonzero(p.school_seat[here]) * m.scale, gov.spent_this_year,
             )
 
     # ------------------------------------------------------------------ output
