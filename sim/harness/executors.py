@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -95,7 +96,9 @@ class Executor:
         if self.dask is not None:
             self._open_dask()
         elif self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # spawn, whatever the process-wide default (importing mesa forces it anyway): fork
+            # would copy the threads of a progress bar or a Dask client into every worker
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self
 
     def __exit__(self, *exc: Any) -> None:
