@@ -41,12 +41,14 @@ def test_pdf_has_title_charts_and_key_figures(folder, capsys):
     assert not list(folder.glob(".*partial*"))
 
 
+@pytest.mark.slow
 def test_svg_charts(folder):
     assert main(["report", str(folder), "--format", "svg", "--quiet"]) == 0
     svgs = list((folder / "charts").glob("*.svg"))
     assert len(svgs) == 7 and all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
 
 
+@pytest.mark.slow
 def test_zh_report_when_a_cjk_font_exists(folder, monkeypatch):
     from sim.plots import find_cjk_font
 
