@@ -38,6 +38,8 @@ from sim.errors import UsageError
 
 #: Reruns of a Dask batch that raised (a worker that dies is handled by the scheduler).
 DASK_RETRIES = 2
+#: How long to try reaching a Dask scheduler before giving up.
+DASK_CONNECT_TIMEOUT_S = 10
 
 
 def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 6, largest: int = 8) -> int:
@@ -125,7 +127,7 @@ class Executor:
             self._client = Client(self._cluster)
         else:
             try:
-                self._client = Client(self.dask, timeout="10s")
+                self._client = Client(self.dask, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"could not reach the Dask scheduler at {self.dask}: {exc}") from exc
         # a remote cluster has its own size; batches are cut for the workers it has now

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import UsageError
+from sim.harness import executors
 from sim.harness.executors import apply_batch, batch_size_for, chunk, make_executor, run_all
 from sim.harness.sweep import sweep
 from sim.testing import toy_lever, toy_world
@@ -95,9 +96,20 @@ def _die_once(marker: str) -> int:
 
 @pytest.mark.slow
 def test_a_dead_dask_worker_costs_only_its_batch(tmp_path):
-    pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed")
     marker = str(tmp_path / "died")
-    with make_executor(2, dask="local", progress=False, batch_size=1) as ex:
-        results = list(ex.map(_die_once, [marker] * 4))
+    # a cluster reached by its address, as a remote one would be
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with make_executor(1, dask=cluster.scheduler_address, progress=False, batch_size=1) as ex:
+            assert ex.kind == "dask" and ex.workers == 2
+            results = list(ex.map(_die_once, [marker] * 4))
     assert Path(marker).read_text() == "died"  # a worker really died
     assert len(results) == 4 and all(isinstance(pid, int) for pid in results)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "DASK_CONNECT_TIMEOUT_S", 1)
+    with pytest.raises(UsageError, match="could not reach the Dask scheduler"):
+        with make_executor(1, dask="tcp://127.0.0.1:1", progress=False):
+            pass
