@@ -142,6 +142,8 @@ def sweep(
     seed = _root_seed(world, root_seed)
     specs = specs_for(world, design_points, seeds=seeds, root_seed=seed, years=years)
 
+    executor = make_executor(workers, progress=progress, dask=dask, batch_size=batch_size)  # checks its arguments
+    kind, n_workers = executor.kind, executor.workers
     started = time.time()
     t0 = time.perf_counter()
     store = None
@@ -158,15 +160,16 @@ def sweep(
     frames: list[pd.DataFrame] = []
     worker_s = 0.0
     try:
-        with make_executor(workers, progress=progress, dask=dask, batch_size=batch_size) as ex:
-            kind, n_workers = ex.kind, ex.workers
-            for _, results, seconds in ex.map_batches(outcomes, pending, desc="sweep"):
-                worker_s += seconds
-                rows = pd.concat(results, ignore_index=True)
-                if store is not None:
-                    store.write(rows)
-                else:
-                    frames.append(rows)
+        if pending:  # a finished sweep resumed: nothing to run, no cluster to start
+            with executor as ex:
+                kind, n_workers = ex.kind, ex.workers
+                for _, results, seconds in ex.map_batches(outcomes, pending, desc="sweep"):
+                    worker_s += seconds
+                    rows = pd.concat(results, ignore_index=True)
+                    if store is not None:
+                        store.write(rows)
+                    else:
+                        frames.append(rows)
         if store is not None:
             df = store.load()
             store.finish(started=started, runs=len(specs), ran_now=len(pending), workers=n_workers,
