@@ -33,7 +33,7 @@ from sim.results import Recorder, Result
 from sim.scenario import load_scenario, with_overrides
 from sim.schema import World
 from sim.seeding import SeedLike, as_seed_sequence, streams
-from sim.setup import initial_population, place_arrays
+from sim.setup import add_graduates, initial_population, place_arrays
 from sim.vocabulary import ELSEWHERE, TIERS
 
 #: Hiring is unconstrained in ``elsewhere`` (a large pool): moves there always find work.
@@ -171,7 +171,7 @@ class TalentFlowModel(mesa.Model):
         p = self.talents
         self.recorder.begin_step(s)
 
-        # ageing and retirement
+        # ageing, retirement, settling out of the pool, and this step's graduates
         p.age[p.alive] += 1.0 / spy
         p.tenure[p.alive] += 1.0 / spy
         retiring = p.alive & (p.age >= self.world.population.retirement_age)
@@ -186,6 +186,7 @@ class TalentFlowModel(mesa.Model):
 
         if step_in_year == 0:
             self._start_year(year_index=(s - 1) // spy)
+        self.recorder.entered(add_graduates(self, s - 1))
         self._spread_awareness()
 
         # firms post vacancies, by district and field
@@ -394,8 +395,6 @@ class TalentFlowModel(mesa.Model):
 
     # ------------------------------------------------------------------ years, awareness, units
     def _start_year(self, year_index: int) -> None:
-        from sim.setup import add_graduates  # local: setup imports nothing from here at import time
-
         for gov in self.governments:
             gov.start_year()
         if year_index > 0:
@@ -409,8 +408,6 @@ class TalentFlowModel(mesa.Model):
                     rival_offer_by_tier=rivals.max(axis=0) if rivals.size else np.zeros(len(TIERS)),
                     own_offer_by_tier=offer[d],
                 )
-        entrants = add_graduates(self, year_index)
-        self.recorder.entered(entrants)
 
     def _cash_offer_by_tier(self) -> np.ndarray:
         """Expected cash a newcomer of each tier is offered by each district (yuan a year)."""

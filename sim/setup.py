@@ -68,8 +68,9 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m._next_row = 0
 
 
-def _cohort_size(per_year: float, year_index: int) -> int:
-    return int(np.floor((year_index + 1) * per_year + 0.5) - np.floor(year_index * per_year + 0.5))
+def _cohort_size(per_step: float, step_index: int) -> int:
+    """Entrants in step ``step_index`` (0-based): whole agents, exact over the horizon."""
+    return int(np.floor((step_index + 1) * per_step + 0.5) - np.floor(step_index * per_step + 0.5))
 
 
 def _fill(m: "TalentFlowModel", rows: np.ndarray, *, loc: np.ndarray, origin: np.ndarray, tier: np.ndarray,
@@ -108,8 +109,8 @@ def initial_population(m: "TalentFlowModel") -> Talents:
     w = m.world
     years = w.horizon.years
     n0 = w.population.agents
-    per_year = m.cohort_agents_per_year
-    capacity = n0 + sum(_cohort_size(per_year, y) for y in range(years)) + 1
+    per_step = m.cohort_agents_per_year / w.horizon.steps_per_year
+    capacity = n0 + sum(_cohort_size(per_step, k) for k in range(years * w.horizon.steps_per_year)) + 1
     m.talents = p = Talents.empty(capacity, m.n_places)
     rng = m.streams["init"]
     counts = largest_remainder(n0, m.stock_people)
@@ -126,9 +127,13 @@ def initial_population(m: "TalentFlowModel") -> Talents:
     return p
 
 
-def add_graduates(m: "TalentFlowModel", year_index: int) -> np.ndarray:
-    """This year's graduate cohort enters at home, seeking a first job; returns their rows."""
-    n = _cohort_size(m.cohort_agents_per_year, year_index)
+def add_graduates(m: "TalentFlowModel", step_index: int) -> np.ndarray:
+    """This step's share of the graduate cohort enters at home, seeking a first job.
+
+    The cohort is spread evenly over the steps of a year: entering all at once would put a
+    saw-tooth into every district's stock that says nothing about policy. Returns the rows.
+    """
+    n = _cohort_size(m.cohort_agents_per_year / m.steps_per_year, step_index)
     if n <= 0:
         return np.zeros(0, np.int64)
     rng = m.streams["entry"]
