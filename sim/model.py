@@ -170,23 +170,27 @@ class TalentFlowModel(mesa.Model):
         step_in_year = (s - 1) % spy
         p = self.talents
         self.recorder.begin_step(s)
+        self._resident_rows = None
 
         # ageing, retirement, settling out of the pool, and this step's graduates
-        p.age[p.alive] += 1.0 / spy
-        p.tenure[p.alive] += 1.0 / spy
-        retiring = p.alive & (p.age >= self.world.population.retirement_age)
+        n = self.rows
+        alive = np.flatnonzero(p.alive[:n])
+        p.age[alive] += 1.0 / spy
+        p.tenure[alive] += 1.0 / spy
+        retiring = alive[p.age[alive] >= self.world.population.retirement_age]
         self.recorder.retired(retiring)
         self._leave(retiring)
         p.alive[retiring] = False
         # the elsewhere pool is kept stationary: as many settle out of it as graduates join
-        settling = p.alive & (p.loc == self.n_districts)
-        settling[: self.rows] &= self.streams["settle"].random(self.rows) < self.pool_exit_per_step
+        u_settle = self.streams["settle"].random(n)
+        settling = np.flatnonzero(p.alive[:n] & (p.loc[:n] == self.n_districts) & (u_settle < self.pool_exit_per_step))
         self.recorder.left_pool(settling)
         p.alive[settling] = False
 
         if step_in_year == 0:
             self._start_year(year_index=(s - 1) // spy)
         self.recorder.entered(add_graduates(self, s - 1))
+        self._resident_rows = None
         self._spread_awareness()
 
         # firms post vacancies, by district and field
@@ -197,8 +201,10 @@ class TalentFlowModel(mesa.Model):
         # one draw per row in use, for every purpose, whoever reconsiders: a talent's draws
         # are the same in two scenarios run from one seed (common random numbers)
         n = self.rows
+        self._resident_rows = None
         u_rec = self.streams["reconsider"].random(n)
-        gumbel = self.streams["taste"].gumbel(size=(n, self.n_places))
+        # uniforms for the Gumbel taste shocks; only the rows that reconsider are transformed
+        u_taste = self.streams["taste"].random((n, self.n_places))
         u_job = self.streams["job"].random(n)
         u_start = self.streams["startup"].random(n)
         alive = np.flatnonzero(p.alive[:n])
@@ -207,8 +213,9 @@ class TalentFlowModel(mesa.Model):
             tenure_years=p.tenure[alive], age=p.age[alive], steps_per_year=spy,
         )
         idx = alive[(u_rec[alive] < prob) | p.seeking[alive]]
-        choice = self._choose(idx, gumbel[idx])
+        choice = self._choose(idx, -np.log(-np.log1p(-u_taste[idx])))
         self._move(idx, choice, u_job, u_start, s)
+        self._resident_rows = None
 
         self._allocate_scarce()
         self._pay(step_in_year)
@@ -315,7 +322,8 @@ class TalentFlowModel(mesa.Model):
 
     def _count_employees(self) -> None:
         p = self.talents
-        emp = p.employer[p.alive & (p.employer >= 0)]
+        emp = p.employer[: self.rows]
+        emp = emp[p.alive[: self.rows] & (emp >= 0)]
         counts = np.bincount(emp, minlength=len(self.firms))
         for firm, c in zip(self.firms, counts):
             firm.employees = int(c)
@@ -460,9 +468,15 @@ class TalentFlowModel(mesa.Model):
                     self.card_chance[d] = 1.0 if np.isinf(units) else min(1.0, units / max(held + 1, 1))
 
     def residents(self, d: int) -> np.ndarray:
-        """Rows of the living talents in place ``d``."""
-        p = self.talents
-        return np.flatnonzero(p.alive[: self.rows] & (p.loc[: self.rows] == d))
+        """Rows of the living talents in place ``d`` (cached until talents move)."""
+        if self._resident_rows is None:
+            p = self.talents
+            alive = np.flatnonzero(p.alive[: self.rows])
+            loc = p.loc[alive]
+            order = np.argsort(loc, kind="stable")
+            bounds = np.searchsorted(loc[order], np.arange(self.n_places + 1))
+            self._resident_rows = [alive[order[bounds[j]: bounds[j + 1]]] for j in range(self.n_places)]
+        return self._resident_rows[d]
 
     def units_available(self, gov: DistrictGovernment, k: int) -> float:
         """Units of a scarce lever, in agents, that last year's funding keeps open."""
@@ -485,7 +499,7 @@ class TalentFlowModel(mesa.Model):
     # ------------------------------------------------------------------ markets
     def _field_counts(self) -> np.ndarray:
         p = self.talents
-        a = p.alive
+        a = np.flatnonzero(p.alive[: self.rows])
         flat = p.loc[a].astype(np.int64) * self.n_fields + p.field[a]
         return np.bincount(flat, minlength=self.n_places * self.n_fields).reshape(self.n_places, self.n_fields)
 

@@ -86,11 +86,11 @@ class Recorder:
         flat = p.loc[rows].astype(np.int64) * T + p.tier[rows]
         return np.bincount(flat, minlength=self.m.n_places * T).reshape(self.m.n_places, T)
 
-    def retired(self, mask: np.ndarray) -> None:
-        self.retirements[self.step] += self._by_place_tier(np.flatnonzero(mask))
+    def retired(self, rows: np.ndarray) -> None:
+        self.retirements[self.step] += self._by_place_tier(rows)
 
-    def left_pool(self, mask: np.ndarray) -> None:
-        self.pool_exits[self.step] += self._by_place_tier(np.flatnonzero(mask))
+    def left_pool(self, rows: np.ndarray) -> None:
+        self.pool_exits[self.step] += self._by_place_tier(rows)
 
     def entered(self, rows: np.ndarray) -> None:
         self.entrants[self.step] += self._by_place_tier(rows)
@@ -110,7 +110,7 @@ class Recorder:
     def record_state(self, s: int) -> None:
         m, p = self.m, self.m.talents
         self.step = s
-        self.talents[s] = self._by_place_tier(np.flatnonzero(p.alive))
+        self.talents[s] = self._by_place_tier(np.flatnonzero(p.alive[: m.rows]))
         vac = m.cell_vacancies().reshape(m.n_districts, m.n_fields).sum(axis=1)
         for d, gov in enumerate(m.governments):
             here = m.residents(d)

@@ -66,6 +66,7 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m.arrivals = np.zeros(0, np.int64)
     m.founders = np.zeros(0, np.int64)
     m._next_row = 0
+    m._resident_rows = None
 
 
 def _cohort_size(per_step: float, step_index: int) -> int:
