@@ -49,30 +49,30 @@ class Firm(mesa.Agent):
         self.index = index  # position in model.firms, used by talents' employer array
         self.district = district
         self.field = field
-        self.target_size = float(target_size)  # agents the firm wants to employ
+        self.target_size = float(target_size)  # people the firm wants to employ
         self.kind = kind  # "incumbent", "startup" or "relocated"
         self.founded_step = founded_step
-        self.employees = 0
-        self.vacancies = 0
+        self.employees = 0.0  # people
+        self.vacancies = 0.0  # people
         self.wage_premium = 0.0
         self.productivity = 1.0
         self.open = True
 
-    def post_vacancies(self, hiring_rate_per_step: float) -> int:
-        """Vacancies this step: churn at the district's hiring rate plus growth to target."""
+    def post_vacancies(self, hiring_rate_per_step: float) -> float:
+        """Vacancies this step, in people: churn at the hiring rate plus growth to target."""
         if not self.open:
-            self.vacancies = 0
-            return 0
+            self.vacancies = 0.0
+            return 0.0
         growth = max(0.0, self.target_size * self.productivity - self.employees)
         churn = self.employees * hiring_rate_per_step
-        self.vacancies = int(np.floor(growth + churn + 0.5))
+        self.vacancies = growth + churn
         return self.vacancies
 
-    def adjust_wage(self, filled: int, wage_adjustment_per_step: float) -> None:
+    def adjust_wage(self, filled: float, wage_adjustment_per_step: float) -> None:
         """Raise the offer when vacancies stay unfilled; let it ease back when all fill."""
         if self.vacancies <= 0:
             return
-        unfilled = 1.0 - filled / self.vacancies
+        unfilled = max(0.0, 1.0 - filled / self.vacancies)
         change = wage_adjustment_per_step * (unfilled - 0.5)
         self.wage_premium = float(np.clip(self.wage_premium + change, 0.0, MAX_WAGE_PREMIUM))
 

@@ -58,12 +58,13 @@ def fit(m: "TalentFlowModel") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if alive.size > SAMPLE:
         alive = alive[np.linspace(0, alive.size - 1, SAMPLE).astype(np.int64)]
     v0 = _base_utilities(m, alive)
+    w = m.talents.weight[alive]
     target = m.stock_people / m.stock_people.sum()
     D = m.n_districts
 
     def shares(asc_d: np.ndarray) -> np.ndarray:
         asc = np.append(asc_d, 0.0)
-        return decisions.choice_probabilities(v0 + asc[None, :]).mean(axis=0)
+        return np.average(decisions.choice_probabilities(v0 + asc[None, :]), axis=0, weights=w)
 
     def resid(asc_d: np.ndarray) -> np.ndarray:
         return np.log(np.maximum(shares(asc_d), 1e-300)[:D]) - np.log(target[:D]) - (

@@ -24,31 +24,33 @@ def rent_yuan_per_month(
     return rent0 * np.power(pressure, inverse_elasticity)
 
 
-def allocate_scarce(holders: np.ndarray, candidates: np.ndarray, priority: np.ndarray, units: float) -> np.ndarray:
+def allocate_scarce(
+    holders: np.ndarray, candidates: np.ndarray, priority: np.ndarray, units: float, weight: np.ndarray
+) -> np.ndarray:
     """Give free units to the best-ranked candidates; existing holders keep theirs.
 
     Args:
         holders: bool mask of talents who already hold a unit (and still qualify).
         candidates: bool mask of talents who qualify and hold none.
         priority: lower is served first (e.g. tier, then arrival).
-        units: how many units exist (``inf`` for unlimited).
+        units: how many units exist, in people (``inf`` for unlimited).
+        weight: people each talent stands for.
 
     Returns:
-        The new mask of holders. Never more than ``units`` talents hold one.
+        The new mask of holders. The people holding a unit never exceed ``units``.
     """
-    held = int(holders.sum())
     if np.isinf(units):
         return holders | candidates
-    free = int(units) - held
     new = holders.copy()
-    if free <= 0:
-        if free < 0:  # units were cut (rationing): the most recent holders lose theirs
-            idx = np.flatnonzero(holders)
-            drop = idx[np.argsort(-priority[idx], kind="stable")[: -free]]
-            new[drop] = False
+    held = float(weight[holders].sum())
+    if held > units:  # units were cut (rationing): the most recent holders lose theirs
+        idx = np.flatnonzero(holders)
+        idx = idx[np.argsort(priority[idx], kind="stable")]
+        keep = np.cumsum(weight[idx]) <= units
+        new[idx[~keep]] = False
         return new
     idx = np.flatnonzero(candidates)
-    if idx.size > free:
-        idx = idx[np.argsort(priority[idx], kind="stable")[:free]]
-    new[idx] = True
+    idx = idx[np.argsort(priority[idx], kind="stable")]
+    fits = held + np.cumsum(weight[idx]) <= units
+    new[idx[fits]] = True
     return new

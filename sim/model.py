@@ -90,8 +90,7 @@ class TalentFlowModel(mesa.Model):
         place_arrays(self)  # wages, rents, schools, amenity, scale ... (sim/setup.py)
         self.coef = decisions.Coefficients.from_behaviour(world.behaviour)
         self.talents: Talents = initial_population(self)
-        self.initial_counts = np.bincount(self.talents.loc[self.talents.alive], minlength=self.n_places)
-        self.initial_people = self.initial_counts * self.scale
+        self.initial_people = self.people_by_place()
         self._field_counts0 = self._field_counts()
 
         self.firms: list[Firm] = []
@@ -131,7 +130,7 @@ class TalentFlowModel(mesa.Model):
         rec["housing"] = "talent_apartment" if rec["housing"] == APARTMENT else "market"
         rec["aware"] = [p for p, a in zip(self.place_names, rec["aware"]) if a]
         rec["wage_yuan_per_year"] = float(self.wage_of(np.array([i]))[0])
-        rec["people_represented"] = self.scale
+        rec["people_represented"] = rec.pop("weight")
         return rec
 
     def results(self) -> Result:
@@ -139,8 +138,13 @@ class TalentFlowModel(mesa.Model):
         return self.recorder.result()
 
     def talents_people(self, place: str) -> float:
-        k = self.place_names.index(place)
-        return float(np.count_nonzero(self.talents.alive & (self.talents.loc == k)) * self.scale)
+        """People in a place now (the sum of its talents' weights)."""
+        return float(self.talents.weight[self.residents(self.place_names.index(place))].sum())
+
+    def people_by_place(self) -> np.ndarray:
+        p = self.talents
+        alive = np.flatnonzero(p.alive[: self.rows])
+        return np.bincount(p.loc[alive], weights=p.weight[alive], minlength=self.n_places)
 
     def wage_of(self, idx: np.ndarray) -> np.ndarray:
         p = self.talents
@@ -266,15 +270,18 @@ class TalentFlowModel(mesa.Model):
             cell = choice[seekers] * self.n_fields + p.field[idx[seekers]]
             order = np.lexsort((u_job[idx[seekers]], cell))
             seekers, cell = seekers[order], cell[order]
+            # people ahead of each seeker in its cell's queue; hired while vacancies last
+            w = p.weight[idx[seekers]]
+            cum = np.cumsum(w)
             starts = np.searchsorted(cell, cell, side="left")
-            rank = np.arange(cell.size) - starts
+            ahead = cum - w - (cum[starts] - w[starts])
             vac = self.cell_vacancies()
-            ok = rank < vac[cell]
+            ok = ahead < vac[cell]
             got = seekers[ok]
             hired[got] = True
-            employer[got] = self._assign_firms(cell[ok], rank[ok])
+            employer[got] = self._assign_firms(cell[ok], ahead[ok], w[ok])
         if founder.any():
-            employer[founder] = self._found_startups(choice[founder], p.field[idx[founder]], s)
+            employer[founder] = self._found_startups(choice[founder], p.field[idx[founder]], p.weight[idx[founder]], s)
         self.founders = idx[founder]
         movers, dest = idx[hired], choice[hired]
         self.recorder.moved(movers, p.loc[movers].astype(np.int64), dest)
@@ -311,7 +318,7 @@ class TalentFlowModel(mesa.Model):
                 cell_firms = [self._new_firm(d, f, 0.0, "incumbent", 0) for _ in range(k)]
                 choice = init.integers(0, k, size=members.size)
                 for i, firm in enumerate(cell_firms):
-                    firm.target_size = float(np.count_nonzero(choice == i))
+                    firm.target_size = float(p.weight[members[choice == i]].sum())
                 p.employer[members] = np.array([fm.index for fm in cell_firms])[choice]
         self._count_employees()
 
@@ -323,20 +330,21 @@ class TalentFlowModel(mesa.Model):
     def _count_employees(self) -> None:
         p = self.talents
         emp = p.employer[: self.rows]
-        emp = emp[p.alive[: self.rows] & (emp >= 0)]
-        counts = np.bincount(emp, minlength=len(self.firms))
+        rows = np.flatnonzero(p.alive[: self.rows] & (emp >= 0))
+        counts = np.bincount(emp[rows], weights=p.weight[rows], minlength=len(self.firms))
         for firm, c in zip(self.firms, counts):
-            firm.employees = int(c)
+            firm.employees = float(c)
 
     def cell_vacancies(self) -> np.ndarray:
-        vac = np.zeros(self.n_districts * self.n_fields, np.int64)
+        """Open vacancies, in people, of each (district, field) cell."""
+        vac = np.zeros(self.n_districts * self.n_fields)
         for firm in self.firms:
             if firm.open:
                 vac[firm.district * self.n_fields + firm.field] += firm.vacancies
         return vac
 
-    def _assign_firms(self, cell: np.ndarray, rank: np.ndarray) -> np.ndarray:
-        """Fill each cell's vacancies firm by firm, in queue order."""
+    def _assign_firms(self, cell: np.ndarray, ahead: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Fill each cell's vacancies firm by firm, in queue order (``ahead``: people before)."""
         out = np.empty(cell.size, np.int64)
         by_cell: dict[int, list[Firm]] = {}
         for firm in self.firms:
@@ -346,14 +354,14 @@ class TalentFlowModel(mesa.Model):
             firms = by_cell[int(c)]
             bounds = np.cumsum([fm.vacancies for fm in firms])
             m = cell == c
-            k = np.searchsorted(bounds, rank[m], side="right")
+            k = np.minimum(np.searchsorted(bounds, ahead[m], side="right"), len(firms) - 1)
             out[m] = np.array([fm.index for fm in firms])[k]
-            filled = np.bincount(k, minlength=len(firms))
-            for fm, n_filled in zip(firms, filled):
-                fm.adjust_wage(int(n_filled), self.world.behaviour.wage_adjustment.value / self.steps_per_year)
+            filled = np.bincount(k, weights=weight[m], minlength=len(firms))
+            for fm, people in zip(firms, filled):
+                fm.adjust_wage(float(people), self.world.behaviour.wage_adjustment.value / self.steps_per_year)
         return out
 
-    def _found_startups(self, dest: np.ndarray, field: np.ndarray, s: int) -> np.ndarray:
+    def _found_startups(self, dest: np.ndarray, field: np.ndarray, weight: np.ndarray, s: int) -> np.ndarray:
         out = np.empty(dest.size, np.int64)
         year = (s - 1) // self.steps_per_year
         for d, f in set(zip(dest.tolist(), field.tolist())):
@@ -364,8 +372,8 @@ class TalentFlowModel(mesa.Model):
                 self._startup_of[key] = firm
             m = (dest == d) & (field == f)
             out[m] = firm.index
-            firm.target_size += 3.0 * m.sum()  # a start-up hires as it grows (assumption)
-            self.startups_founded[d] += int(m.sum())
+            firm.target_size += 3.0 * weight[m].sum()  # a start-up hires as it grows (assumption)
+            self.startups_founded[d] += weight[m].sum()
         return out
 
     def _firm_demography(self, s: int) -> None:
@@ -388,7 +396,7 @@ class TalentFlowModel(mesa.Model):
             shares = self.field_shares_by_place[d]
             for r in range(min(int(n_reloc[d]), MAX_RELOCATIONS)):
                 f = int(np.searchsorted(np.cumsum(shares), u_field[d, r] * shares.sum(), side="right"))
-                self._new_firm(d, min(f, self.n_fields - 1), RELOCATION_SIZE_PEOPLE / self.scale, "relocated", s)
+                self._new_firm(d, min(f, self.n_fields - 1), RELOCATION_SIZE_PEOPLE, "relocated", s)
                 self.relocations[d] += 1
 
     def relocation_rate(self) -> np.ndarray:
@@ -407,11 +415,11 @@ class TalentFlowModel(mesa.Model):
             gov.start_year()
         if year_index > 0:
             offer = self._cash_offer_by_tier()
-            counts = np.bincount(self.talents.loc[self.talents.alive], minlength=self.n_places)
+            people = self.people_by_place()
             for d, gov in enumerate(self.governments):
                 rivals = np.delete(offer, d, axis=0)
                 gov.adapt(
-                    talents_people=counts[d] * self.scale, year_index=year_index,
+                    talents_people=people[d], year_index=year_index,
                     start_year=self.world.horizon.start_year, steps_per_year=self.steps_per_year,
                     rival_offer_by_tier=rivals.max(axis=0) if rivals.size else np.zeros(len(TIERS)),
                     own_offer_by_tier=offer[d],
@@ -455,17 +463,18 @@ class TalentFlowModel(mesa.Model):
                     continue
                 units = self.units_available(gov, k)
                 elig = lever.eligible(p.tier[here], p.field[here], p.age[here])
+                w = p.weight[here]
                 if lever.name == "talent_apartment":
                     flat = p.housing[here] == APARTMENT
-                    waiting = np.count_nonzero(elig & ~flat)
-                    self.apartment_chance[d] = min(1.0, max(units - flat.sum(), 0.0) / max(waiting, 1))
+                    waiting = w[elig & ~flat].sum()
+                    self.apartment_chance[d] = min(1.0, max(units - w[flat].sum(), 0.0) / max(waiting, 1.0))
                 elif lever.name == "school_access":
                     seat = p.school_seat[here]
-                    waiting = np.count_nonzero(elig & p.child[here] & ~seat)
-                    self.seat_chance[d] = min(1.0, max(units - seat.sum(), 0.0) / max(waiting, 1))
+                    waiting = w[elig & p.child[here] & ~seat].sum()
+                    self.seat_chance[d] = min(1.0, max(units - w[seat].sum(), 0.0) / max(waiting, 1.0))
                 else:
-                    held = np.count_nonzero(p.card[here])
-                    self.card_chance[d] = 1.0 if np.isinf(units) else min(1.0, units / max(held + 1, 1))
+                    held = w[p.card[here]].sum()
+                    self.card_chance[d] = 1.0 if np.isinf(units) else min(1.0, units / max(held + 1.0, 1.0))
 
     def residents(self, d: int) -> np.ndarray:
         """Rows of the living talents in place ``d`` (cached until talents move)."""
@@ -479,11 +488,11 @@ class TalentFlowModel(mesa.Model):
         return self._resident_rows[d]
 
     def units_available(self, gov: DistrictGovernment, k: int) -> float:
-        """Units of a scarce lever, in agents, that last year's funding keeps open."""
+        """Units of a scarce lever, in people, that last year's funding keeps open."""
         lever = gov.levers[k]
         if np.isinf(lever.units):
             return np.inf if gov.payout_ratio[k] > 0 else 0.0
-        return lever.units / self.scale * gov.payout_ratio[k]
+        return lever.units * gov.payout_ratio[k]
 
     def _allocate_scarce(self) -> None:
         from sim.payments import allocate_units
@@ -501,7 +510,8 @@ class TalentFlowModel(mesa.Model):
         p = self.talents
         a = np.flatnonzero(p.alive[: self.rows])
         flat = p.loc[a].astype(np.int64) * self.n_fields + p.field[a]
-        return np.bincount(flat, minlength=self.n_places * self.n_fields).reshape(self.n_places, self.n_fields)
+        counts = np.bincount(flat, weights=p.weight[a], minlength=self.n_places * self.n_fields)
+        return counts.reshape(self.n_places, self.n_fields)
 
     def _update_markets(self) -> None:
         counts = self._field_counts()
@@ -511,14 +521,14 @@ class TalentFlowModel(mesa.Model):
         self.field_share = np.maximum(share, 1e-3).T  # (F, J)
         years = self.steps / self.steps_per_year
         stock_ratio = np.power(1.0 + self.housing_growth, years)
-        occupancy = totals / np.maximum(self.initial_counts, 1)
+        occupancy = totals / np.maximum(self.initial_people, 1.0)
         rent = markets.rent_yuan_per_month(
             rent0=self.rent0, occupancy_ratio=occupancy, stock_ratio=stock_ratio,
             inverse_elasticity=self.rent_inverse_elasticity,
         )
         rent[-1] = self.rent0[-1]  # elsewhere is a large pool: its rent is fixed
         self.rent = rent
-        ratio = counts[: self.n_districts] / np.maximum(self._field_counts0[: self.n_districts], 1)
+        ratio = counts[: self.n_districts] / np.maximum(self._field_counts0[: self.n_districts], 1.0)
         prem = np.zeros((self.n_places, self.n_fields))
         weight = np.zeros((self.n_places, self.n_fields))
         self._count_employees()
@@ -526,8 +536,8 @@ class TalentFlowModel(mesa.Model):
             if not firm.open:
                 continue
             firm.update_productivity(float(ratio[firm.district, firm.field]))
-            prem[firm.district, firm.field] += firm.wage_premium * max(firm.employees, 1)
-            weight[firm.district, firm.field] += max(firm.employees, 1)
+            prem[firm.district, firm.field] += firm.wage_premium * max(firm.employees, 1.0)
+            weight[firm.district, firm.field] += max(firm.employees, 1.0)
         self.cell_premium = prem / np.maximum(weight, 1)
 
     def _expect_initial_payout(self) -> None:

@@ -4,7 +4,7 @@ Each step a district's residents (and this step's arrivals) claim what its lever
 :meth:`sim.agents.DistrictGovernment.ration` decides what share of each lever's claims the
 budget pays; talents are paid that share. A scarce lever (apartments, school seats, cards)
 keeps open only the units last year's funding paid for, so a lever with no budget delivers
-nothing. Yuan are per person: a claim of one agent is its amount times ``scale``.
+nothing. Amounts are per person: a claim of one agent is its amount times its weight.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def claims_this_step(
         lever the rows of the talents who claim and the yuan each claims per person.
     """
     p = m.talents
-    d, spy, scale = gov.index, m.steps_per_year, m.scale
+    d, spy = gov.index, m.steps_per_year
     n_tiers = len(TIERS)
     residents = m.residents(d)
     arrived = arrivals[p.loc[arrivals] == d] if arrivals.size else arrivals
@@ -81,7 +81,7 @@ def claims_this_step(
         each = np.broadcast_to(each, pool.shape)
         who = pool[ok]
         amount = np.asarray(each)[ok]
-        claims[k] = np.bincount(tier[ok], weights=amount * scale, minlength=n_tiers)
+        claims[k] = np.bincount(tier[ok], weights=amount * p.weight[who], minlength=n_tiers)
         if fixed:
             served = lever.tier_ok.astype(float)
             claims[k] += fixed * served / max(served.sum(), 1.0)
@@ -115,6 +115,7 @@ def allocate_units(m: "TalentFlowModel") -> None:
     for gov in m.governments:
         here = m.residents(gov.index)
         priority = p.tier[here].astype(np.int64) * 10_000_000 + p.arrived_step[here]
+        w = p.weight[here]
         for k, lever in enumerate(gov.levers):
             if lever.name not in ("talent_apartment", "school_access", "service_card"):
                 continue
@@ -122,11 +123,11 @@ def allocate_units(m: "TalentFlowModel") -> None:
             asks = lever.eligible(p.tier[here], p.field[here], p.age[here]) & (p.claim_u[here] < lever.take_up)
             if lever.name == "talent_apartment":
                 holders = p.housing[here] == APARTMENT
-                new = allocate_scarce(holders, asks & ~holders, priority, units)
+                new = allocate_scarce(holders, asks & ~holders, priority, units, w)
                 p.housing[here] = np.where(new, APARTMENT, MARKET)
             elif lever.name == "school_access":
                 holders = p.school_seat[here]
-                p.school_seat[here] = allocate_scarce(holders, asks & p.child[here] & ~holders, priority, units)
+                p.school_seat[here] = allocate_scarce(holders, asks & p.child[here] & ~holders, priority, units, w)
             else:
                 holders = p.card[here]
-                p.card[here] = allocate_scarce(holders, asks & ~holders, priority, units)
+                p.card[here] = allocate_scarce(holders, asks & ~holders, priority, units, w)

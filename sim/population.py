@@ -28,7 +28,7 @@ AGE_RANGE_BY_TIER = {
 
 @dataclass
 class Talents:
-    """Struct of arrays; index i is one person-agent standing for ``scale`` people."""
+    """Struct of arrays; index i is one person-agent standing for ``weight[i]`` people."""
 
     alive: np.ndarray  # bool
     tier: np.ndarray  # int8, index into TIERS
@@ -49,6 +49,7 @@ class Talents:
     school_seat: np.ndarray  # bool: child holds a reserved public seat
     card: np.ndarray  # bool: holds the district's service card
     claim_u: np.ndarray  # float64 in [0,1): takes up a lever if below its take-up share
+    weight: np.ndarray  # float64: people this agent stands for (by tier, see sim/setup.py)
     aware: np.ndarray  # bool (capacity, places): knows the place
 
     @classmethod
@@ -73,6 +74,7 @@ class Talents:
             school_seat=np.zeros(capacity, bool),
             card=np.zeros(capacity, bool),
             claim_u=np.zeros(capacity, np.float64),
+            weight=np.zeros(capacity, np.float64),
             aware=np.zeros((capacity, n_places), bool),
         )
 

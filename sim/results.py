@@ -1,7 +1,7 @@
 """Recording a run and returning it as tidy DataFrames.
 
 Tallies are kept in NumPy arrays indexed by step during the run and turned into pandas
-DataFrames once, at the end. Counts are people (agents times ``scale``), never agents.
+DataFrames once, at the end. Counts are people (sums of agents' weights), never agents.
 
 Public columns (keep these names):
     timeseries: step, date, district, tier, talents, inflow, outflow, spend_yuan, entrants,
@@ -65,11 +65,11 @@ class Recorder:
     def __init__(self, m: "TalentFlowModel") -> None:
         self.m = m
         S, J, D, T = m.n_steps + 1, m.n_places, m.n_districts, len(TIERS)
-        self.talents = np.zeros((S, J, T), np.int64)
-        self.flows = np.zeros((S, J, J, T), np.int64)
-        self.entrants = np.zeros((S, J, T), np.int64)
-        self.retirements = np.zeros((S, J, T), np.int64)
-        self.pool_exits = np.zeros((S, J, T), np.int64)
+        self.talents = np.zeros((S, J, T))  # people
+        self.flows = np.zeros((S, J, J, T))
+        self.entrants = np.zeros((S, J, T))
+        self.retirements = np.zeros((S, J, T))
+        self.pool_exits = np.zeros((S, J, T))
         self.spend = np.zeros((S, D, len(LEVERS), T))
         self.market = np.zeros((S, D, 8))
         self.step = 0
@@ -84,7 +84,7 @@ class Recorder:
     def _by_place_tier(self, rows: np.ndarray) -> np.ndarray:
         p, T = self.m.talents, len(TIERS)
         flat = p.loc[rows].astype(np.int64) * T + p.tier[rows]
-        return np.bincount(flat, minlength=self.m.n_places * T).reshape(self.m.n_places, T)
+        return np.bincount(flat, weights=p.weight[rows], minlength=self.m.n_places * T).reshape(self.m.n_places, T)
 
     def retired(self, rows: np.ndarray) -> None:
         self.retirements[self.step] += self._by_place_tier(rows)
@@ -99,7 +99,8 @@ class Recorder:
         real = origin != dest
         J, T = self.m.n_places, len(TIERS)
         flat = (origin[real] * J + dest[real]) * T + self.m.talents.tier[rows[real]]
-        self.flows[self.step] += np.bincount(flat, minlength=J * J * T).reshape(J, J, T)
+        w = self.m.talents.weight[rows[real]]
+        self.flows[self.step] += np.bincount(flat, weights=w, minlength=J * J * T).reshape(J, J, T)
 
     def spent(self, district: int, lever: int, yuan_by_tier: np.ndarray) -> None:
         self.spend[self.step, district, lever] += yuan_by_tier
@@ -116,9 +117,9 @@ class Recorder:
             here = m.residents(d)
             firms = sum(1 for f in m.firms if f.open and f.district == d)
             self.market[s, d] = (
-                m.rent[d], vac[d] * m.scale, firms, m.startups_founded[d] * m.scale, m.relocations[d],
-                np.count_nonzero(p.housing[here] == APARTMENT) * m.scale,
-                np.count_nonzero(p.school_seat[here]) * m.scale, gov.spent_this_year,
+                m.rent[d], vac[d], firms, m.startups_founded[d], m.relocations[d],
+                p.weight[here][p.housing[here] == APARTMENT].sum(),
+                p.weight[here][p.school_seat[here]].sum(), gov.spent_this_year,
             )
 
     # ------------------------------------------------------------------ output
@@ -142,15 +143,15 @@ class Recorder:
         spend_place = np.zeros((S, J, T))
         spend_place[:, :D] = self.spend[:S].sum(axis=2)
         ts = pd.DataFrame({
-            "talents": self.talents[:S].ravel() * scale,
-            "inflow": inflow.ravel() * scale,
-            "outflow": outflow.ravel() * scale,
+            "talents": self.talents[:S].ravel(),
+            "inflow": inflow.ravel(),
+            "outflow": outflow.ravel(),
             "spend_yuan": spend_place.ravel(),
-            "entrants": self.entrants[:S].ravel() * scale,
-            "retirements": self.retirements[:S].ravel() * scale,
-            "left_pool": self.pool_exits[:S].ravel() * scale,
-            "inflow_from_rivals": rivals.ravel() * scale,
-            "inflow_from_elsewhere": from_else.ravel() * scale,
+            "entrants": self.entrants[:S].ravel(),
+            "retirements": self.retirements[:S].ravel(),
+            "left_pool": self.pool_exits[:S].ravel(),
+            "inflow_from_rivals": rivals.ravel(),
+            "inflow_from_elsewhere": from_else.ravel(),
         }, index=idx).reset_index()
         ts.insert(1, "date", np.repeat(dates, J * T))
 
@@ -164,7 +165,7 @@ class Recorder:
 
         fl_idx = pd.MultiIndex.from_product([steps, places, places, tiers],
                                             names=["step", "origin", "destination", "tier"])
-        fl = pd.DataFrame({"people": flows.ravel() * scale}, index=fl_idx).reset_index()
+        fl = pd.DataFrame({"people": flows.ravel()}, index=fl_idx).reset_index()
         fl = fl[fl["origin"] != fl["destination"]].reset_index(drop=True)
         fl.insert(1, "date", fl["step"].map(dict(zip(steps, dates))))
 
@@ -179,6 +180,7 @@ class Recorder:
             "seed_entropy": str(m.seed_sequence.entropy),
             "seed_spawn_key": list(m.seed_sequence.spawn_key),
             "scale_people_per_agent": scale,
+            "people_per_agent_by_tier": dict(zip(TIERS, m.tier_weight.tolist())),
             "agents": m.world.population.agents,
             "steps_per_year": m.steps_per_year,
             "start_year": m.world.horizon.start_year,

@@ -1,8 +1,11 @@
 """Building a run's world: place attributes as arrays, the starting population, graduates.
 
-``scale`` (people per agent) is the simulated people (the districts' talent stocks plus
-the mobile pool of ``elsewhere``) over ``population.agents``; every count reported is
-agents times ``scale``.
+Agents are allocated to tiers in proportion to the square root of each tier's share of
+people, so rare tiers (leading talents are about 2 in 1,000) get many more agents than
+their share: a standard compromise allocation for rare strata (Cochran 1977, Sampling
+Techniques, ch. 5.5). Each agent then stands for ``weight`` people, the same for every
+agent of a tier; every count reported is a sum of weights, in people. ``scale`` is the
+mean number of people per agent.
 """
 
 from __future__ import annotations
@@ -54,19 +57,35 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m.reconsider_per_year = np.array([w.behaviour.reconsider_per_year[t].value for t in TIERS])
     m.cell_premium = np.zeros((m.n_places, m.n_fields))
     m.local_graduate_share = np.array([d.attributes.local_graduate_share.value for d in dists])
-    m.cohort_agents_per_year = w.population.graduate_cohort_people_per_year.value / m.scale
+    tier_people = np.array([w.population.tier_shares[t].value for t in TIERS])
+    tier_people = tier_people / tier_people.sum() * m.total_people
+    m.tier_agents = tier_agent_counts(w.population.agents, tier_people)
+    m.tier_weight = np.divide(tier_people, np.maximum(m.tier_agents, 1))
+    m.cohort_agents_per_year = w.population.graduate_cohort_people_per_year.value / m.tier_weight[TIERS.index("graduate")]
     # Each year as many people settle out of the elsewhere pool (stop being potential
     # movers) as a graduate cohort brings in, so the pool keeps the size the world file
     # gives it rather than growing without bound (derived, not a new assumption).
     pool_exit_per_year = min(w.population.graduate_cohort_people_per_year.value / e.pool_people.value, 1.0)
     m.pool_exit_per_step = 1.0 - (1.0 - pool_exit_per_year) ** (1.0 / w.horizon.steps_per_year)
     m._startup_of = {}
-    m.startups_founded = np.zeros(m.n_districts, np.int64)
+    m.startups_founded = np.zeros(m.n_districts)  # founders, in people
     m.relocations = np.zeros(m.n_districts, np.int64)
     m.arrivals = np.zeros(0, np.int64)
     m.founders = np.zeros(0, np.int64)
     m._next_row = 0
     m._resident_rows = None
+
+
+def tier_agent_counts(agents: int, tier_people: np.ndarray) -> np.ndarray:
+    """Agents per tier, proportional to the square root of the tier's people (at least one
+    agent for a tier with people, if there are enough agents)."""
+    root = np.sqrt(np.maximum(tier_people, 0.0))
+    counts = largest_remainder(agents, root)
+    present = tier_people > 0
+    while (counts[present] == 0).any() and counts.max() > 1:
+        counts[np.argmax(counts)] -= 1
+        counts[np.flatnonzero(present & (counts == 0))[0]] += 1
+    return counts
 
 
 def _cohort_size(per_step: float, step_index: int) -> int:
@@ -95,6 +114,7 @@ def _fill(m: "TalentFlowModel", rows: np.ndarray, *, loc: np.ndarray, origin: np
     p.would_buy[rows] = u[:, 4] < pop.would_buy_share.value
     p.tenure[rows] = u[:, 5] * tenure_max
     p.claim_u[rows] = u[:, 6]
+    p.weight[rows] = m.tier_weight[tier]
     p.seeking[rows] = seeking
     p.hukou[rows] = origin == loc
     p.employer[rows] = -1
@@ -114,12 +134,10 @@ def initial_population(m: "TalentFlowModel") -> Talents:
     capacity = n0 + sum(_cohort_size(per_step, k) for k in range(years * w.horizon.steps_per_year)) + 1
     m.talents = p = Talents.empty(capacity, m.n_places)
     rng = m.streams["init"]
-    counts = largest_remainder(n0, m.stock_people)
-    loc = np.repeat(np.arange(m.n_places), counts)
-    tier_shares = np.array([w.population.tier_shares[t].value for t in TIERS])
-    tier = np.minimum(
-        np.searchsorted(np.cumsum(tier_shares), rng.random(n0) * tier_shares.sum(), side="right"), len(TIERS) - 1
-    )
+    # each tier's agents are split between places by the places' talent stocks
+    loc = np.concatenate([np.repeat(np.arange(m.n_places), largest_remainder(int(a), m.stock_people))
+                          for a in m.tier_agents])
+    tier = np.repeat(np.arange(len(TIERS)), m.tier_agents)
     local = rng.random(n0) < HOMEGROWN_SHARE
     origin = np.where((loc < m.n_districts) & ~local, m.n_districts, loc)
     rows = np.arange(n0)

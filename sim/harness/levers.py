@@ -51,12 +51,12 @@ class _RecordingModel(TalentFlowModel):
         for gov in self.governments:
             for k, (who, amount) in enumerate(recipients.get(gov.index, [])):
                 li = LEVERS.index(gov.levers[k].name)
-                claimed = float((amount * self.scale).sum())
+                claimed = float((amount * self.talents.weight[who]).sum())
                 if who.size == 0 or claimed <= 0:
                     continue
                 share = float(paid[gov.index, li].sum()) / claimed
                 self.payments.setdefault((gov.name, gov.levers[k].name), []).append(
-                    (s, who.astype(np.int32), (amount * self.scale * share).astype(np.float64)))
+                    (s, who.astype(np.int32), (amount * self.talents.weight[who] * share).astype(np.float64)))
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ class Arm:
 
 
 def _summary(m: _RecordingModel) -> dict[str, Any]:
-    rec, scale, S = m.recorder, m.scale, m.steps + 1
-    talents = rec.talents[:S].sum(axis=2) * scale  # (S, places)
+    rec, S = m.recorder, m.steps + 1
+    talents = rec.talents[:S].sum(axis=2)  # (S, places), people
     return {
         "talents_end": talents[-1, : m.n_districts].astype(float),
         "talent_years": talents[1:, : m.n_districts].sum(axis=0) / m.steps_per_year,

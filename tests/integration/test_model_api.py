@@ -46,7 +46,7 @@ def test_talent_record_is_readable(baseline_path):
     assert rec["tier"] in TIERS
     assert rec["district"] in m.place_names
     assert rec["wage_yuan_per_year"] > 0
-    assert rec["people_represented"] == pytest.approx(m.scale)
+    assert rec["people_represented"] == pytest.approx(m.tier_weight[TIERS.index(rec["tier"])])
 
 
 def test_model_stops_at_horizon(baseline_path):
