@@ -47,21 +47,23 @@ def claims_this_step(
         if name == "startup_support":
             pool = founders
         tier, field, age = p.tier[pool], p.field[pool], p.age[pool]
-        ok = lever.eligible(tier, field, age) & (p.claim_u[pool] < lever.take_up)
+        ok = lever.eligible(tier, field, age)
         mult = gov.multiplier[tier]
         fixed = 0.0
+        # Cash: an agent stands for many people, of whom the take-up share claim; paying
+        # each agent amount x take-up keeps small take-ups from vanishing into whole agents.
         if name in PER_RESIDENT_EACH_STEP:
             ok &= lever.entitled(p.tenure[pool])
             if name == "rent_subsidy":
                 ok &= p.housing[pool] == MARKET
-            each = lever.yuan_per_year / spy * (mult if name != "rent_subsidy" else 1.0)
+            each = lever.yuan_per_year / spy * lever.take_up * (mult if name != "rent_subsidy" else 1.0)
         elif name in ("settling_grant", "startup_support"):
-            each = lever.amount_yuan * mult
+            each = lever.amount_yuan * lever.take_up * mult
         elif name == "purchase_subsidy":
             ok &= p.would_buy[pool]
-            each = np.full(pool.size, lever.amount_yuan)
-        elif name == "hukou_settlement":
-            ok &= ~p.hukou[pool]
+            each = np.full(pool.size, lever.amount_yuan * lever.take_up)
+        elif name == "hukou_settlement":  # settled one by one: a talent has a hukou or not
+            ok &= ~p.hukou[pool] & (p.claim_u[pool] < lever.take_up)
             each = np.full(pool.size, lever.amount_yuan)
         elif name == "talent_apartment":
             ok = p.housing[pool] == APARTMENT
