@@ -31,6 +31,8 @@ EPILOG = """examples:
   talentsim run scenarios/baseline.yaml --seed 1 --years 5
   talentsim validate scenarios/districts/*.yaml
   talentsim levers scenarios/baseline.yaml --district luohu --seeds 10
+  talentsim sensitivity scenarios/baseline.yaml --method morris --district luohu
+  talentsim sweep scenarios/baseline.yaml --set districts.luohu.levers.rent_subsidy.amount_yuan=0,2000 --seeds 5
 
 Run 'talentsim COMMAND --help' for the flags of one command."""
 

@@ -12,28 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.commands._args import add_executor_args, positive, seed as _seed
 from sim.errors import UsageError
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
-def _at_least(minimum: int):
-    """An argparse type: a whole number no smaller than ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if v < minimum:
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {v}")
-        return v
-
-    return parse
-
-
-_positive_int = _at_least(1)
-_seed = _at_least(0)  # 0 is a seed like any other
+_positive_int = positive
 
 
 def register(subparsers: Any) -> None:
@@ -51,7 +36,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--district", action="append", help="only this district (repeatable; default: all)")
     p.add_argument("--seeds", type=_positive_int, default=10, help="paired seeds (default 10; at least 2)")
     p.add_argument("--seed", type=_seed, default=None, help="root seed (default: the scenario's)")
-    p.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")
+    add_executor_args(p)
     p.add_argument("--step", type=float, default=0.1, help="marginal step as a share of the amount (default 0.1)")
     p.add_argument("--years", type=_positive_int, help="horizon in years (default: the scenario's)")
     p.add_argument("--agents", type=_positive_int, help="talent agents (default: the scenario's)")
@@ -81,7 +66,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--district", action="append", help="levers of this district only (repeatable)")
     p.add_argument("--seed", type=_seed, default=None, help="root seed (default: the scenario's; 0 is a seed)")
     p.add_argument("--replicates", type=_positive_int, default=16, help="runs at the nominal point for the noise share (default 16)")
-    p.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")
+    add_executor_args(p)
     p.add_argument("--years", type=_positive_int, help="horizon in years (default: the scenario's)")
     p.add_argument("--agents", type=_positive_int, help="talent agents (default: the scenario's)")
     p.add_argument("--out", type=Path, help="results folder (default results/<time>-sensitivity-<method>)")
@@ -125,7 +110,7 @@ def cmd_levers(args: argparse.Namespace) -> int:
     world = _load(args)
     out = _out(args, "levers")
     effects, per_seed = lever_effects(world, districts=args.district, seeds=args.seeds, root_seed=args.seed,
-                                      step=args.step, years=args.years, workers=args.workers,
+                                      step=args.step, years=args.years, workers=args.workers, dask=args.dask,
                                       progress=not args.quiet)
     with atomic_dir(out) as tmp:
         write_tables(tmp, {"lever_effects": effects, "lever_effects_per_seed": per_seed})
@@ -167,7 +152,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     fn = functools.partial(talent_outputs, world=world, years=args.years)
     try:
         indices = sensitivity(fn, space.bounds(), method=args.method, samples=samples, seed=seed,
-                              workers=args.workers, replicates=args.replicates, nominal=space.nominal(),
+                              workers=args.workers, dask=args.dask, replicates=args.replicates,
+                              nominal=space.nominal(),
                               progress=not args.quiet)
     except ValueError as exc:
         raise UsageError(str(exc)) from None

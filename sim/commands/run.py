@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.commands._args import add_executor_args, positive, seed
 from sim.errors import UsageError
 from sim.outputs import atomic_dir, default_out, write_manifest, write_tables
 
@@ -77,24 +78,7 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _whole(minimum: int):
-    """An argparse type: a whole number of at least ``minimum``, with a plain message otherwise."""
-    wanted = "a positive whole number" if minimum == 1 else f"a whole number >= {minimum}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-        return value
-
-    parse.__name__ = "whole number"
-    return parse
-
-
-_positive, _non_negative = _whole(1), _whole(0)
+_positive, _non_negative = positive, seed
 
 
 def _sim_args(p: argparse.ArgumentParser, *, default_seeds: int) -> None:
@@ -104,7 +88,7 @@ def _sim_args(p: argparse.ArgumentParser, *, default_seeds: int) -> None:
     p.add_argument("--years", type=_positive, help="horizon in years (default: the scenario's)")
     p.add_argument("--agents", type=_positive, help="talent agents per run (default: the scenario's; counts are always people)")
     p.add_argument("--out", type=Path, metavar="DIR", help="results folder (default results/<date>-<time>-<name>)")
-    p.add_argument("--workers", type=_positive, default=1, help="parallel worker processes (default 1)")
+    add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table: only the folder's path")
 
 
@@ -152,7 +136,7 @@ def _one_run(spec: Any) -> dict[str, pd.DataFrame]:
 
 
 def simulate_all(scenarios: list[tuple[str, Any, Path]], *, root: int, k: int, years: int | None,
-                 workers: int, progress: bool) -> dict[str, pd.DataFrame]:
+                 workers: int, progress: bool, dask: str | None = None) -> dict[str, pd.DataFrame]:
     """Every scenario on the same K children of ``root``; tables concatenated over runs."""
     from sim.harness.executors import make_executor
     from sim.harness.runs import RunSpec
@@ -161,7 +145,7 @@ def simulate_all(scenarios: list[tuple[str, Any, Path]], *, root: int, k: int, y
     seeds = spawn_seeds(root, k)
     specs = [RunSpec(world=world, seed=seeds[i], years=years, labels={"scenario": name, "seed": i})
              for name, world, _ in scenarios for i in range(k)]
-    with make_executor(workers, progress=progress) as ex:
+    with make_executor(workers, progress=progress, dask=dask) as ex:
         parts = list(ex.map(_one_run, specs, desc="simulating"))
     return {t: pd.concat([p[t] for p in parts], ignore_index=True) for t in TABLES}
 
@@ -210,7 +194,8 @@ def _execute(kind: str, args: argparse.Namespace, files: list[str], lang: str = 
     if out.exists():
         raise UsageError(f"--out {out}: already exists; choose another folder")
     progress = not args.quiet
-    tables = simulate_all(scenarios, root=root, k=args.seeds, years=args.years, workers=args.workers, progress=progress)
+    tables = simulate_all(scenarios, root=root, k=args.seeds, years=args.years, workers=args.workers,
+                          progress=progress, dask=args.dask)
     info = _manifest_info(kind, scenarios, root=root, k=args.seeds, years=args.years, workers=args.workers, lang=lang)
     from sim.compare import compare
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from sim.commands.harness import _at_least as _whole  # one argparse type for every command
+from sim.commands._args import add_executor_args, whole as _whole
 from sim.errors import UsageError
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
@@ -48,11 +48,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seeds", type=_whole(1), default=5, metavar="K", help="seeds per grid point (default 5)")
     p.add_argument("--years", type=_whole(1), help="horizon in years (default: the scenario's)")
     p.add_argument("--agents", type=_whole(1), help="talent agents per run (default: the scenario's)")
-    p.add_argument("--workers", type=_whole(1), default=1,
-                   help="local worker processes (default 1); with --dask local, the number of Dask workers "
-                   "(default: one per core)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a local cluster; "
-                   "or a scheduler address such as tcp://10.0.0.5:8786 (needs talentsim[cluster])")
+    add_executor_args(p)
     p.add_argument("--batch-size", type=_whole(1), metavar="N", help="runs per submitted task (default: automatic)")
     p.add_argument("--out", type=Path, metavar="DIR", help="store folder (default results/<date>-<time>-sweep-<name>)")
     p.add_argument("--resume", action="store_true", help="continue the sweep stored in --out")

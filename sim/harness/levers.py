@@ -181,7 +181,7 @@ def plan(world: World, *, districts: Iterable[str], seeds: int, root_seed: Any, 
 
 def lever_effects(world: World, *, districts: Iterable[str] | None = None, seeds: int = 10,
                   root_seed: Any = None, step: float = 0.1, years: int | None = None, workers: int = 1,
-                  progress: bool = False, conf: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  dask: str | None = None, progress: bool = False, conf: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ablation and marginal effect of each lever, paired over ``seeds`` seeds.
 
     Returns:
@@ -199,7 +199,7 @@ def lever_effects(world: World, *, districts: Iterable[str] | None = None, seeds
     rows: list[dict[str, Any]] = []
     base: dict[str, Any] = {}
     pending_ablate: dict[tuple[str, str], dict[str, Any]] = {}
-    with make_executor(workers, progress=progress) as ex:
+    with make_executor(workers, progress=progress, dask=dask) as ex:
         for arm, res in zip(arms, ex.map(run_arm, arms, desc="lever runs")):
             if arm.kind == "base":
                 base = res

@@ -172,6 +172,7 @@ def sensitivity(
     seed: SeedLike = None,
     *,
     workers: int = 1,
+    dask: str | None = None,
     replicates: int = 16,
     nominal: Mapping[str, float] | None = None,
     num_levels: int = 4,
@@ -191,6 +192,7 @@ def sensitivity(
         seed: root seed of the design, the bootstrap and every run's seed; 0 is a seed like
             any other, ``None`` draws fresh entropy (recorded in ``df.attrs["seed_entropy"]``).
         workers: processes to evaluate the design on (the same numbers on any count).
+        dask: ``"local"`` or a scheduler address to run on a Dask cluster instead.
         replicates: runs at the nominal point with different seeds, for the noise share
             (only if ``model_fn`` takes ``seed``).
         nominal: the point for replicates (default: the middle of each range).
@@ -220,7 +222,7 @@ def sensitivity(
     s_design, s_analyze, s_runs, s_noise = root.spawn(4)
     X = design(problem, method=method, samples=int(samples), seed=s_design, num_levels=num_levels)
     stochastic = _accepts_seed(model_fn)
-    if workers > 1:
+    if workers > 1 or dask:
         try:
             pickle.dumps(model_fn)
         except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing
@@ -236,7 +238,7 @@ def sensitivity(
     if stochastic and n_rep < 2:
         raise ValueError(f"a stochastic model_fn needs at least 2 replicates for the noise share, got {replicates}")
     tasks += [(model_fn, centre, s) for s in s_noise.spawn(n_rep)]
-    with make_executor(workers, progress=progress) as ex:
+    with make_executor(workers, progress=progress, dask=dask) as ex:
         values = list(ex.map(_evaluate, tasks, desc=f"{method} runs"))
     outputs = _stack(values)
     frames = []

@@ -42,7 +42,7 @@ def test_params_file_is_used(tmp_path, baseline_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--method", "sobol", "--samples", "3"], "power of two"),
-    (["--method", "morris", "--seed", "-1"], "expected at least 0"),
+    (["--method", "morris", "--seed", "-1"], "expected a whole number >= 0"),
     (["--method", "morris", "--district", "atlantis"], "unknown district"),
     (["--method", "morris", "--replicates", "1"], "at least 2"),
 ])
