@@ -105,6 +105,8 @@ def pay_all(m: "TalentFlowModel", step_in_year: int) -> None:
             lever = gov.levers[k]
             if who.size:
                 p.paid_yuan[who] += amount * share[k]
+                if m.payment_log is not None:  # who got what, for the harness's windfall share
+                    m.payment_log.append((m.steps, gov.name, lever.name, who, amount * share[k] * p.weight[who]))
             if lever.name == "hukou_settlement" and who.size:
                 granted = who[p.claim_u[who] < lever.take_up * share[k]]
                 p.hukou[granted] = True

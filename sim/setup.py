@@ -74,6 +74,7 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m.founders = np.zeros(0, np.int64)
     m._next_row = 0
     m._resident_rows = None
+    m.payment_log = None  # a list to record every payment (see sim.harness.levers)
 
 
 def tier_agent_counts(agents: int, tier_people: np.ndarray) -> np.ndarray:

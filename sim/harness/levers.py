@@ -36,27 +36,20 @@ class _RecordingModel(TalentFlowModel):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         self.where: list[np.ndarray] = []
-        self.payments: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = {}
         super().__init__(*args, **kw)
+        self.payment_log = []  # filled by sim.payments.pay_all
 
     def _pay(self, step_in_year: int) -> None:
-        from sim.payments import claims_this_step
-
-        p, s = self.talents, self.steps
+        p = self.talents
         self.where.append(np.where(p.alive, p.loc, -1).astype(np.int8))
-        recipients = {gov.index: claims_this_step(self, gov, self.arrivals)[1] for gov in self.governments if gov.levers}
-        before = self.recorder.spend[s].copy()
         super()._pay(step_in_year)
-        paid = self.recorder.spend[s] - before  # (district, lever, tier): this step's payments
-        for gov in self.governments:
-            for k, (who, amount) in enumerate(recipients.get(gov.index, [])):
-                li = LEVERS.index(gov.levers[k].name)
-                claimed = float((amount * self.talents.weight[who]).sum())
-                if who.size == 0 or claimed <= 0:
-                    continue
-                share = float(paid[gov.index, li].sum()) / claimed
-                self.payments.setdefault((gov.name, gov.levers[k].name), []).append(
-                    (s, who.astype(np.int32), (amount * self.talents.weight[who] * share).astype(np.float64)))
+
+    @property
+    def payments(self) -> dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]]:
+        out: dict[tuple[str, str], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for s, district, lever, who, yuan in self.payment_log:
+            out.setdefault((district, lever), []).append((s, who.astype(np.int32), yuan.astype(np.float64)))
+        return out
 
 
 @dataclass(frozen=True)
