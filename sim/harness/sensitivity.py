@@ -4,14 +4,20 @@
 functions whose indices are known (``tests/unit/test_sensitivity_analytic.py``) through
 exactly the code path ``talentsim sensitivity`` uses for the talent model.
 
-Stochastic models: if ``model_fn`` accepts ``seed=``, every design row gets its own child
-seed, and the function is also run ``replicates`` times at the nominal point with
-different seeds. The variance of those replicates over the variance of the design's
-outputs is the **noise share**. Noise inflates every Sobol total index by about the noise
-share (Jansen's estimator counts it as an interaction) and adds about
-``2 sd / (sqrt(pi) delta)`` to every Morris mu*, so each row says whether the parameter's
-interval clears that floor (``exceeds_noise``): a parameter that does not is
-indistinguishable from noise, however large its point estimate.
+Stochastic models: if ``model_fn`` accepts ``seed=``, each *group* of design rows shares
+one child seed (``paired=True``, the default): a Morris trajectory, or a Sobol base sample
+with its D + 1 variants. The differences the estimators take within a group (elementary
+effects; f(A) - f(AB_i)) are then paired by common random numbers, so the seed's noise
+largely cancels instead of posing as a parameter's effect. The function is also run
+``replicates`` times at the nominal point with different seeds. The variance of those
+replicates over the variance of the design's outputs is the **noise share**. Unpaired,
+noise inflates every Sobol total index by about the noise share (Jansen's estimator counts
+it as an interaction); paired, it cancels and a total index need only clear zero. Noise
+adds about ``2 sd / (sqrt(pi) delta)`` to every Morris mu*. Each row says whether the
+parameter's interval clears that floor (``exceeds_noise``): a parameter that does not is
+indistinguishable from noise, however large its point estimate. Paired, an input that does
+nothing gives exactly zero effects (same seed, same run), so the interval need only clear
+zero; ``noise_mu_star`` still says what unpaired runs would add.
 
 References:
     Saltelli et al. (2010), Variance based sensitivity analysis of model output, Computer
@@ -173,6 +179,7 @@ def sensitivity(
     *,
     workers: int = 1,
     dask: str | None = None,
+    paired: bool = True,
     replicates: int = 16,
     nominal: Mapping[str, float] | None = None,
     num_levels: int = 4,
@@ -193,6 +200,8 @@ def sensitivity(
             any other, ``None`` draws fresh entropy (recorded in ``df.attrs["seed_entropy"]``).
         workers: processes to evaluate the design on (the same numbers on any count).
         dask: ``"local"`` or a scheduler address to run on a Dask cluster instead.
+        paired: give each group of design rows (a Morris trajectory, a Sobol base sample
+            and its variants) one seed, so the estimators' differences are paired.
         replicates: runs at the nominal point with different seeds, for the noise share
             (only if ``model_fn`` takes ``seed``).
         nominal: the point for replicates (default: the middle of each range).
@@ -229,7 +238,14 @@ def sensitivity(
             raise ValueError("model_fn cannot be sent to worker processes (use a module-level function or "
                              f"functools.partial, not a lambda or a local function): {exc}") from None
     names = problem["names"]
-    run_seeds: list[Any] = s_runs.spawn(len(X)) if stochastic else [None] * len(X)
+    if not stochastic:
+        run_seeds: list[Any] = [None] * len(X)
+    elif paired:
+        group = expected_rows(method, int(samples), len(names)) // int(samples)
+        group_seeds = s_runs.spawn(int(samples))
+        run_seeds = [group_seeds[i // group] for i in range(len(X))]
+    else:
+        run_seeds = s_runs.spawn(len(X))
     tasks = [(model_fn, dict(zip(names, map(float, row))), s) for row, s in zip(X, run_seeds)]
     centre = {n: (lo + hi) / 2 for n, (lo, hi) in zip(names, problem["bounds"])}
     if nominal:
@@ -254,17 +270,21 @@ def sensitivity(
         noise_share = noise_var / var_y if var_y > 0 else (0.0 if noise_var == 0 else math.inf)
         if method == "sobol":
             df["noise_share"] = noise_share
-            df["exceeds_noise"] = df["ST_low"] > noise_share
+            # unpaired, noise inflates every ST by about the noise share; paired, it cancels
+            # within a group and what is left is in the bootstrap interval
+            df["exceeds_noise"] = df["ST_low"] > (0.0 if paired and stochastic else noise_share)
         else:
             delta = num_levels / (2.0 * (num_levels - 1))
             floor = 2.0 * math.sqrt(noise_var) / (math.sqrt(math.pi) * delta)
             df["noise_share"] = noise_share
             df["noise_mu_star"] = floor
-            df["exceeds_noise"] = df["mu_star_low"] > floor
+            # paired, an input that does nothing gives exactly zero effects (same seed, same
+            # run), so the interval need only clear zero; unpaired, it must clear the floor
+            df["exceeds_noise"] = df["mu_star_low"] > (0.0 if paired and stochastic else floor)
         if len(outputs) > 1 or isinstance(values[0], Mapping):
             df.insert(0, "output", out_name)
         frames.append(df)
     result = pd.concat(frames, ignore_index=True)
-    result.attrs.update({"method": method, "samples": int(samples), "runs": len(tasks),
+    result.attrs.update({"method": method, "samples": int(samples), "runs": len(tasks), "paired": paired,
                          "seed_entropy": str(root.entropy), "replicates": n_rep})
     return result
