@@ -24,8 +24,9 @@ import mesa
 import numpy as np
 
 from sim import decisions, markets
-from sim.agents import RELOCATION_SIZE_PEOPLE, EXIT_HAZARD, DistrictGovernment, Firm
+from sim.agents import DistrictGovernment, Firm
 from sim.calibration import district_constants
+from sim.labour import LabourMarket
 from sim.offers import offers
 from sim.policy import compile_levers
 from sim.population import APARTMENT, MARKET, Talents
@@ -36,16 +37,8 @@ from sim.seeding import SeedLike, as_seed_sequence, streams
 from sim.setup import add_graduates, initial_population, place_arrays
 from sim.vocabulary import ELSEWHERE, TIERS
 
-#: Hiring is unconstrained in ``elsewhere`` (a large pool): moves there always find work.
-FIRMS_PER_CELL = 3
-#: At most this many relocations per district a year are drawn (keeps draws fixed-size).
-MAX_RELOCATIONS = 16
-#: Firm rows drawn each year for exit decisions (fixed-size for common random numbers).
-FIRM_DRAWS = 4096
-STARTUP_TIERS = ("young", "graduate", "leading")
 
-
-class TalentFlowModel(mesa.Model):
+class TalentFlowModel(LabourMarket, mesa.Model):
     """Talent flows between competing districts and ``elsewhere``.
 
     Args:
@@ -155,17 +148,6 @@ class TalentFlowModel(mesa.Model):
         if has.any():
             prem[has] = np.array([f.wage_premium for f in self.firms])[emp[has]]
         return base * (1 + prem)
-
-    def startup_chance(self, district: int, tier: np.ndarray) -> np.ndarray:
-        """Chance that a mover of this tier founds a start-up in the district."""
-        base = self.world.behaviour.startup_share.value
-        uplift = 0.0
-        gov = self.governments[district]
-        for k, lever in enumerate(gov.levers):
-            if lever.name == "startup_support":
-                uplift += lever.effect * lever.take_up * gov.payout_ratio[k]
-        ok = np.isin(tier, [TIERS.index(t) for t in STARTUP_TIERS])
-        return np.where(ok, min(base * (1.0 + uplift), 1.0), 0.0)
 
     # ------------------------------------------------------------------ step
     def step(self) -> None:
@@ -303,111 +285,6 @@ class TalentFlowModel(mesa.Model):
         p.school_seat[idx] = False
         p.card[idx] = False
         p.employer[idx] = -1
-
-    # ------------------------------------------------------------------ firms
-    def _init_firms(self) -> None:
-        p = self.talents
-        init = self.streams["init"]
-        for d, dist in enumerate(self.world.districts.values()):
-            for f, field in enumerate(self.world.fields):
-                n_real = dist.attributes.firms[field].value
-                if n_real <= 0:
-                    continue
-                k = int(min(FIRMS_PER_CELL, max(1, round(n_real))))
-                members = np.flatnonzero(p.alive & (p.loc == d) & (p.field == f))
-                cell_firms = [self._new_firm(d, f, 0.0, "incumbent", 0) for _ in range(k)]
-                choice = init.integers(0, k, size=members.size)
-                for i, firm in enumerate(cell_firms):
-                    firm.target_size = float(p.weight[members[choice == i]].sum())
-                p.employer[members] = np.array([fm.index for fm in cell_firms])[choice]
-        self._count_employees()
-
-    def _new_firm(self, d: int, f: int, target: float, kind: str, s: int) -> Firm:
-        firm = Firm(self, index=len(self.firms), district=d, field=f, target_size=target, kind=kind, founded_step=s)
-        self.firms.append(firm)
-        return firm
-
-    def _count_employees(self) -> None:
-        p = self.talents
-        emp = p.employer[: self.rows]
-        rows = np.flatnonzero(p.alive[: self.rows] & (emp >= 0))
-        counts = np.bincount(emp[rows], weights=p.weight[rows], minlength=len(self.firms))
-        for firm, c in zip(self.firms, counts):
-            firm.employees = float(c)
-
-    def cell_vacancies(self) -> np.ndarray:
-        """Open vacancies, in people, of each (district, field) cell."""
-        vac = np.zeros(self.n_districts * self.n_fields)
-        for firm in self.firms:
-            if firm.open:
-                vac[firm.district * self.n_fields + firm.field] += firm.vacancies
-        return vac
-
-    def _assign_firms(self, cell: np.ndarray, ahead: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """Fill each cell's vacancies firm by firm, in queue order (``ahead``: people before)."""
-        out = np.empty(cell.size, np.int64)
-        by_cell: dict[int, list[Firm]] = {}
-        for firm in self.firms:
-            if firm.open and firm.vacancies > 0:
-                by_cell.setdefault(firm.district * self.n_fields + firm.field, []).append(firm)
-        for c in np.unique(cell):
-            firms = by_cell[int(c)]
-            bounds = np.cumsum([fm.vacancies for fm in firms])
-            m = cell == c
-            k = np.minimum(np.searchsorted(bounds, ahead[m], side="right"), len(firms) - 1)
-            out[m] = np.array([fm.index for fm in firms])[k]
-            filled = np.bincount(k, weights=weight[m], minlength=len(firms))
-            for fm, people in zip(firms, filled):
-                fm.adjust_wage(float(people), self.world.behaviour.wage_adjustment.value / self.steps_per_year)
-        return out
-
-    def _found_startups(self, dest: np.ndarray, field: np.ndarray, weight: np.ndarray, s: int) -> np.ndarray:
-        out = np.empty(dest.size, np.int64)
-        year = (s - 1) // self.steps_per_year
-        for d, f in set(zip(dest.tolist(), field.tolist())):
-            key = (d, f, year)
-            firm = self._startup_of.get(key)
-            if firm is None:
-                firm = self._new_firm(d, f, 0.0, "startup", s)
-                self._startup_of[key] = firm
-            m = (dest == d) & (field == f)
-            out[m] = firm.index
-            firm.target_size += 3.0 * weight[m].sum()  # a start-up hires as it grows (assumption)
-            self.startups_founded[d] += weight[m].sum()
-        return out
-
-    def _firm_demography(self, s: int) -> None:
-        """Yearly: firms exit by hazard; firms relocate in, drawn by firm-side awards."""
-        rng = self.streams["firm"]
-        u_exit = rng.random(FIRM_DRAWS)
-        n_reloc = rng.poisson(self.relocation_rate(), size=self.n_districts)
-        u_field = rng.random((self.n_districts, MAX_RELOCATIONS))
-        p = self.talents
-        for firm in self.firms:
-            if not firm.open or firm.index >= FIRM_DRAWS:
-                continue
-            hazard = EXIT_HAZARD["startup" if firm.kind == "startup" else "incumbent"] / max(firm.productivity, 0.1)
-            if u_exit[firm.index] < hazard:
-                firm.open = False
-                laid_off = p.alive & (p.employer == firm.index)
-                p.employer[laid_off] = -1
-                p.seeking[laid_off] = True
-        for d in range(self.n_districts):
-            shares = self.field_shares_by_place[d]
-            for r in range(min(int(n_reloc[d]), MAX_RELOCATIONS)):
-                f = int(np.searchsorted(np.cumsum(shares), u_field[d, r] * shares.sum(), side="right"))
-                self._new_firm(d, min(f, self.n_fields - 1), RELOCATION_SIZE_PEOPLE, "relocated", s)
-                self.relocations[d] += 1
-
-    def relocation_rate(self) -> np.ndarray:
-        """Expected firm relocations into each district this year."""
-        base = self.world.behaviour.firm_relocations_per_year.value
-        rate = np.full(self.n_districts, base)
-        for d, gov in enumerate(self.governments):
-            for k, lever in enumerate(gov.levers):
-                if lever.name == "firm_contribution_award":
-                    rate[d] *= 1.0 + lever.effect * lever.take_up * gov.payout_ratio[k]
-        return rate
 
     # ------------------------------------------------------------------ years, awareness, units
     def _start_year(self, year_index: int) -> None:
