@@ -66,8 +66,9 @@ def worker_full(agents: int, years: int, seed: int) -> dict:
     m.run_model()
     t2, c2 = time.perf_counter(), time.process_time()
     steps = int(m.steps)
-    # talents alive after each step (the recorder's tallies; index 0 is the start)
-    alive_steps = int(m.recorder.talents[1: steps + 1].sum())
+    # agents alive after each step: the recorder tallies people, so divide by each tier's
+    # people per agent (index 0 is the start)
+    alive_steps = int(round((m.recorder.talents[1: steps + 1] / m.tier_weight[None, None, :]).sum()))
     return {
         "kind": "full", "agents": agents, "steps": steps, "setup_s": t1 - t0, "step_s": t2 - t1,
         "setup_cpu_s": c1 - c0, "step_cpu_s": c2 - c1,
