@@ -32,7 +32,11 @@ AGGLOMERATION_ELASTICITY = 0.05
 
 
 class Firm(mesa.Agent):
-    """An employer of talents (one agent may stand for a group of real firms)."""
+    """An employer of talents (one agent may stand for a group of real firms).
+
+    Employees, target size, vacancies and wage premium are arrays by tier: a firm hires
+    leading talents and graduates on separate queues and at separate offers.
+    """
 
     def __init__(
         self,
@@ -41,7 +45,7 @@ class Firm(mesa.Agent):
         index: int,
         district: int,
         field: int,
-        target_size: float,
+        target_size: np.ndarray,
         kind: str,
         founded_step: int,
     ) -> None:
@@ -49,32 +53,31 @@ class Firm(mesa.Agent):
         self.index = index  # position in model.firms, used by talents' employer array
         self.district = district
         self.field = field
-        self.target_size = float(target_size)  # people the firm wants to employ
+        self.target_size = np.asarray(target_size, float).copy()  # people wanted, by tier
         self.kind = kind  # "incumbent", "startup" or "relocated"
         self.founded_step = founded_step
-        self.employees = 0.0  # people
-        self.vacancies = 0.0  # people
-        self.wage_premium = 0.0
+        n_tiers = len(TIERS)
+        self.employees = np.zeros(n_tiers)  # people, by tier
+        self.vacancies = np.zeros(n_tiers)  # people, by tier
+        self.wage_premium = np.zeros(n_tiers)  # share over the district's wage, by tier
         self.productivity = 1.0
         self.open = True
 
-    def post_vacancies(self, hiring_rate_per_step: float) -> float:
-        """Vacancies this step, in people: churn at the hiring rate plus growth to target."""
+    def post_vacancies(self, hiring_rate_per_step: float) -> np.ndarray:
+        """Vacancies this step by tier, in people: churn at the hiring rate plus growth to target."""
         if not self.open:
-            self.vacancies = 0.0
-            return 0.0
-        growth = max(0.0, self.target_size * self.productivity - self.employees)
-        churn = self.employees * hiring_rate_per_step
-        self.vacancies = growth + churn
+            self.vacancies = np.zeros_like(self.employees)
+            return self.vacancies
+        growth = np.maximum(self.target_size * self.productivity - self.employees, 0.0)
+        self.vacancies = growth + self.employees * hiring_rate_per_step
         return self.vacancies
 
-    def adjust_wage(self, filled: float, wage_adjustment_per_step: float) -> None:
-        """Raise the offer when vacancies stay unfilled; let it ease back when all fill."""
-        if self.vacancies <= 0:
-            return
-        unfilled = max(0.0, 1.0 - filled / self.vacancies)
-        change = wage_adjustment_per_step * (unfilled - 0.5)
-        self.wage_premium = float(np.clip(self.wage_premium + change, 0.0, MAX_WAGE_PREMIUM))
+    def adjust_wage(self, filled: np.ndarray, wage_adjustment_per_step: float) -> None:
+        """By tier: raise the offer when vacancies stay unfilled; ease it back when all fill."""
+        posted = self.vacancies > 0
+        unfilled = np.where(posted, np.maximum(1.0 - filled / np.where(posted, self.vacancies, 1.0), 0.0), 0.5)
+        self.wage_premium = np.clip(self.wage_premium + wage_adjustment_per_step * (unfilled - 0.5),
+                                    0.0, MAX_WAGE_PREMIUM)
 
     def update_productivity(self, field_talents_ratio: float) -> None:
         self.productivity = float(max(field_talents_ratio, 1e-3) ** AGGLOMERATION_ELASTICITY)

@@ -47,64 +47,79 @@ class LabourMarket:
                     continue
                 k = int(min(FIRMS_PER_CELL, max(1, round(n_real))))
                 members = np.flatnonzero(p.alive & (p.loc == d) & (p.field == f))
-                cell_firms = [self._new_firm(d, f, 0.0, "incumbent", 0) for _ in range(k)]
+                cell_firms = [self._new_firm(d, f, np.zeros(len(TIERS)), "incumbent", 0) for _ in range(k)]
                 choice = init.integers(0, k, size=members.size)
                 for i, firm in enumerate(cell_firms):
-                    firm.target_size = float(p.weight[members[choice == i]].sum())
+                    mine = members[choice == i]
+                    firm.target_size = np.bincount(p.tier[mine], weights=p.weight[mine], minlength=len(TIERS))
                 p.employer[members] = np.array([fm.index for fm in cell_firms])[choice]
         self._count_employees()
 
-    def _new_firm(self, d: int, f: int, target: float, kind: str, s: int) -> Firm:
+    def _new_firm(self, d: int, f: int, target: np.ndarray, kind: str, s: int) -> Firm:
         firm = Firm(self, index=len(self.firms), district=d, field=f, target_size=target, kind=kind, founded_step=s)
         self.firms.append(firm)
         return firm
 
     def _count_employees(self) -> None:
         p = self.talents
+        T = len(TIERS)
         emp = p.employer[: self.rows]
         rows = np.flatnonzero(p.alive[: self.rows] & (emp >= 0))
-        counts = np.bincount(emp[rows], weights=p.weight[rows], minlength=len(self.firms))
+        flat = emp[rows].astype(np.int64) * T + p.tier[rows]
+        counts = np.bincount(flat, weights=p.weight[rows], minlength=len(self.firms) * T).reshape(-1, T)
         for firm, c in zip(self.firms, counts):
-            firm.employees = float(c)
+            firm.employees = c
+
+    def job_cell(self, district: np.ndarray, field: np.ndarray, tier: np.ndarray) -> np.ndarray:
+        """Index of the (district, field, tier) queue a job seeker joins."""
+        return (np.asarray(district, np.int64) * self.n_fields + field) * len(TIERS) + tier
 
     def cell_vacancies(self) -> np.ndarray:
-        """Open vacancies, in people, of each (district, field) cell."""
-        vac = np.zeros(self.n_districts * self.n_fields)
+        """Open vacancies, in people, of each (district, field, tier) queue (see ``job_cell``)."""
+        vac = np.zeros((self.n_districts, self.n_fields, len(TIERS)))
         for firm in self.firms:
             if firm.open:
-                vac[firm.district * self.n_fields + firm.field] += firm.vacancies
-        return vac
+                vac[firm.district, firm.field] += firm.vacancies
+        return vac.ravel()
 
     def _assign_firms(self, cell: np.ndarray, ahead: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """Fill each cell's vacancies firm by firm, in queue order (``ahead``: people before)."""
+        """Fill each queue's vacancies firm by firm, in queue order (``ahead``: people before)."""
+        T = len(TIERS)
         out = np.empty(cell.size, np.int64)
         by_cell: dict[int, list[Firm]] = {}
         for firm in self.firms:
-            if firm.open and firm.vacancies > 0:
+            if firm.open:
                 by_cell.setdefault(firm.district * self.n_fields + firm.field, []).append(firm)
+        filled = {fm.index: np.zeros(T) for firms in by_cell.values() for fm in firms}
         for c in np.unique(cell):
-            firms = by_cell[int(c)]
-            bounds = np.cumsum([fm.vacancies for fm in firms])
+            t = int(c) % T
+            firms = [fm for fm in by_cell[int(c) // T] if fm.vacancies[t] > 0]
+            bounds = np.cumsum([fm.vacancies[t] for fm in firms])
             m = cell == c
             k = np.minimum(np.searchsorted(bounds, ahead[m], side="right"), len(firms) - 1)
             out[m] = np.array([fm.index for fm in firms])[k]
-            filled = np.bincount(k, weights=weight[m], minlength=len(firms))
-            for fm, people in zip(firms, filled):
-                fm.adjust_wage(float(people), self.world.behaviour.wage_adjustment.value / self.steps_per_year)
+            for fm, people in zip(firms, np.bincount(k, weights=weight[m], minlength=len(firms))):
+                filled[fm.index][t] += people
+        step_adjustment = self.world.behaviour.wage_adjustment.value / self.steps_per_year
+        for firms in by_cell.values():
+            for fm in firms:
+                fm.adjust_wage(filled[fm.index], step_adjustment)
         return out
 
-    def _found_startups(self, dest: np.ndarray, field: np.ndarray, weight: np.ndarray, s: int) -> np.ndarray:
+    def _found_startups(self, dest: np.ndarray, field: np.ndarray, tier: np.ndarray, weight: np.ndarray,
+                        s: int) -> np.ndarray:
         out = np.empty(dest.size, np.int64)
         year = (s - 1) // self.steps_per_year
-        for d, f in set(zip(dest.tolist(), field.tolist())):
+        for d, f in sorted(set(zip(dest.tolist(), field.tolist()))):
             key = (d, f, year)
             firm = self._startup_of.get(key)
             if firm is None:
-                firm = self._new_firm(d, f, 0.0, "startup", s)
+                firm = self._new_firm(d, f, np.zeros(len(TIERS)), "startup", s)
                 self._startup_of[key] = firm
             m = (dest == d) & (field == f)
             out[m] = firm.index
-            firm.target_size += 3.0 * weight[m].sum()  # a start-up hires as it grows (assumption)
+            # a start-up grows to three times its founders, hiring at their tiers (assumption)
+            firm.target_size += 3.0 * np.bincount(tier[m], weights=weight[m], minlength=len(TIERS))
             self.startups_founded[d] += weight[m].sum()
         return out
 
@@ -128,7 +143,8 @@ class LabourMarket:
             shares = self.field_shares_by_place[d]
             for r in range(min(int(n_reloc[d]), MAX_RELOCATIONS)):
                 f = int(np.searchsorted(np.cumsum(shares), u_field[d, r] * shares.sum(), side="right"))
-                self._new_firm(d, min(f, self.n_fields - 1), RELOCATION_SIZE_PEOPLE, "relocated", s)
+                size = RELOCATION_SIZE_PEOPLE * self.tier_people_share
+                self._new_firm(d, min(f, self.n_fields - 1), size, "relocated", s)
                 self.relocations[d] += 1
 
     def relocation_rate(self) -> np.ndarray:

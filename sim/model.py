@@ -146,7 +146,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         emp = p.employer[idx]
         has = emp >= 0
         if has.any():
-            prem[has] = np.array([f.wage_premium for f in self.firms])[emp[has]]
+            prem[has] = np.array([f.wage_premium for f in self.firms])[emp[has], p.tier[idx][has]]
         return base * (1 + prem)
 
     # ------------------------------------------------------------------ step
@@ -249,7 +249,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         # job queue: within each (district, field) cell, movers in order of their draw
         seekers = np.flatnonzero(to_district & ~founder)
         if seekers.size:
-            cell = choice[seekers] * self.n_fields + p.field[idx[seekers]]
+            cell = self.job_cell(choice[seekers], p.field[idx[seekers]], p.tier[idx[seekers]])
             order = np.lexsort((u_job[idx[seekers]], cell))
             seekers, cell = seekers[order], cell[order]
             # people ahead of each seeker in its cell's queue; hired while vacancies last
@@ -263,7 +263,8 @@ class TalentFlowModel(LabourMarket, mesa.Model):
             hired[got] = True
             employer[got] = self._assign_firms(cell[ok], ahead[ok], w[ok])
         if founder.any():
-            employer[founder] = self._found_startups(choice[founder], p.field[idx[founder]], p.weight[idx[founder]], s)
+            f_idx = idx[founder]
+            employer[founder] = self._found_startups(choice[founder], p.field[f_idx], p.tier[f_idx], p.weight[f_idx], s)
         self.founders = idx[founder]
         movers, dest = idx[hired], choice[hired]
         self.recorder.moved(movers, p.loc[movers].astype(np.int64), dest)
@@ -406,16 +407,18 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         rent[-1] = self.rent0[-1]  # elsewhere is a large pool: its rent is fixed
         self.rent = rent
         ratio = counts[: self.n_districts] / np.maximum(self._field_counts0[: self.n_districts], 1.0)
-        prem = np.zeros((self.n_places, self.n_fields))
-        weight = np.zeros((self.n_places, self.n_fields))
+        # the wage premium a newcomer can expect: firms' offers by tier, weighted by size
+        prem = np.zeros((self.n_places, self.n_fields, len(TIERS)))
+        weight = np.zeros((self.n_places, self.n_fields, len(TIERS)))
         self._count_employees()
         for firm in self.firms:
             if not firm.open:
                 continue
             firm.update_productivity(float(ratio[firm.district, firm.field]))
-            prem[firm.district, firm.field] += firm.wage_premium * max(firm.employees, 1.0)
-            weight[firm.district, firm.field] += max(firm.employees, 1.0)
-        self.cell_premium = prem / np.maximum(weight, 1)
+            size = np.maximum(firm.employees, 1.0)
+            prem[firm.district, firm.field] += firm.wage_premium * size
+            weight[firm.district, firm.field] += size
+        self.cell_premium = prem / np.maximum(weight, 1.0)
 
     def _expect_initial_payout(self) -> None:
         """Before year one, talents expect what the budget can pay of a year of claims."""

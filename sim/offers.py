@@ -93,7 +93,7 @@ def offers(model: "TalentFlowModel", idx: np.ndarray) -> Offers:
                 amenity[:, j] += chance * lever.effect
             # recruitment_network acts on awareness (model.spread_awareness), not on offers
     # firms' wage premia in each district and field
-    wage = wage * (1.0 + model.cell_premium[:, field].T)
+    wage = wage * (1.0 + model.cell_premium[:, field, tier].T)
     floor = rent_year * HOUSING_FLOOR_SHARE
     housing = np.maximum(rent_year - relief, floor)
     return Offers(wage=wage, cash=cash, housing=housing, school_access=access, amenity=amenity)

@@ -112,7 +112,7 @@ class Recorder:
         m, p = self.m, self.m.talents
         self.step = s
         self.talents[s] = self._by_place_tier(np.flatnonzero(p.alive[: m.rows]))
-        vac = m.cell_vacancies().reshape(m.n_districts, m.n_fields).sum(axis=1)
+        vac = m.cell_vacancies().reshape(m.n_districts, -1).sum(axis=1)
         for d, gov in enumerate(m.governments):
             here = m.residents(d)
             firms = sum(1 for f in m.firms if f.open and f.district == d)

@@ -55,12 +55,13 @@ def place_arrays(m: "TalentFlowModel") -> None:
     m.field_share = np.maximum(m.field_shares_by_place, 1e-3).T  # (F, J)
     m.hiring_rate = np.array([d.attributes.vacancy_rate_per_year.value for d in dists])
     m.reconsider_per_year = np.array([w.behaviour.reconsider_per_year[t].value for t in TIERS])
-    m.cell_premium = np.zeros((m.n_places, m.n_fields))
+    m.cell_premium = np.zeros((m.n_places, m.n_fields, len(TIERS)))  # by place, field, tier
     m.local_graduate_share = np.array([d.attributes.local_graduate_share.value for d in dists])
     tier_people = np.array([w.population.tier_shares[t].value for t in TIERS])
     tier_people = tier_people / tier_people.sum() * m.total_people
     m.tier_agents = tier_agent_counts(w.population.agents, tier_people)
     m.tier_weight = np.divide(tier_people, np.maximum(m.tier_agents, 1))
+    m.tier_people_share = tier_people / tier_people.sum()
     m.cohort_agents_per_year = w.population.graduate_cohort_people_per_year.value / m.tier_weight[TIERS.index("graduate")]
     # Each year as many people settle out of the elsewhere pool (stop being potential
     # movers) as a graduate cohort brings in, so the pool keeps the size the world file

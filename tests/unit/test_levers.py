@@ -175,3 +175,26 @@ def test_recruitment_network_widens_awareness_of_eligible_tiers():
     assert aware_share(m, ["young", "graduate"]) > aware_share(m0, ["young", "graduate"]) + 0.3
     assert aware_share(m, ["leading", "senior"]) == pytest.approx(aware_share(m0, ["leading", "senior"]), abs=0.05)
     assert m.results().spending.query("lever == 'recruitment_network'")["spend_yuan"].sum() > 0
+
+
+def test_hiring_never_exceeds_vacancies_of_the_movers_field_and_tier():
+    m = build(toy_world(2, agents=3_000, years=1, overrides={"districts.d0.attributes.amenity": 3.0}))
+    T = len(TIERS)
+    hired_any = False
+    for _ in range(4):
+        m.step()
+        p, s = m.talents, m.steps
+        vac = m.cell_vacancies()  # posted this step, before hiring
+        new = np.flatnonzero(p.alive & (p.arrived_step == s) & (p.loc < m.n_districts) & (p.employer >= 0))
+        new = new[[m.firms[e].kind != "startup" for e in p.employer[new]]]
+        for i in new:  # a hire works in its own field, for a firm of the district it moved to
+            firm = m.firms[p.employer[i]]
+            assert (firm.district, firm.field) == (p.loc[i], p.field[i])
+        cell = m.job_cell(p.loc[new], p.field[new], p.tier[new])
+        hired = np.bincount(cell, weights=p.weight[new], minlength=vac.size)
+        # the last hire of a queue may overshoot by less than one agent's weight
+        assert (hired <= vac + m.tier_weight.max() + 1e-9).all()
+        assert (hired[vac == 0] == 0).all()
+        hired_any |= bool(hired.sum() > 0)
+    assert hired_any
+    assert m.cell_vacancies().size == m.n_districts * m.n_fields * T
