@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``talentsim`` and ``python -m sim``; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from sim import outputs
+
+    outputs.COMMAND_LINE = ["talentsim", *argv]
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

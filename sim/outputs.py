@@ -23,6 +23,8 @@ from typing import Any, Iterator
 import pandas as pd
 
 DEFAULT_PARENT = Path("results")
+#: The command line a manifest records; ``sim.cli.main`` sets it (tests call ``main([...])``).
+COMMAND_LINE: list[str] | None = None
 DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "SALib", "pydantic", "PyYAML", "tqdm")
 
 
@@ -71,7 +73,7 @@ def versions() -> dict[str, str]:
 def write_manifest(folder: Path, *, started: float, **info: Any) -> Path:
     """``manifest.json``: command line, versions, wall time and whatever the command adds."""
     manifest = {
-        "command": sys.argv[:],
+        "command": COMMAND_LINE if COMMAND_LINE is not None else sys.argv[:],
         "created": datetime.now().isoformat(timespec="seconds"),
         "wall_time_s": round(time.time() - started, 3),
         "versions": versions(),

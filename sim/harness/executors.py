@@ -28,6 +28,7 @@ import logging
 import math
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -42,7 +43,7 @@ DASK_RETRIES = 2
 DASK_CONNECT_TIMEOUT_S = 10
 
 
-def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 6, largest: int = 8) -> int:
+def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 16, largest: int = 8) -> int:
     """Tasks per batch: about ``per_worker`` batches for each worker, at most ``largest``.
 
     Several batches per worker keep the load balanced at the end of a sweep; a cap keeps
@@ -51,6 +52,21 @@ def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 6, largest: 
     if n_tasks <= 0:
         return 1
     return max(1, min(largest, math.ceil(n_tasks / (max(1, workers) * per_worker))))
+
+
+def _start_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: ``fork`` where it is safe, else ``spawn``.
+
+    Forked workers inherit the imported modules and start at once (spawned ones import
+    talentsim again, a second or two each, which is most of a short sweep's overhead).
+    Fork is safe only while this process has no other thread (a progress bar's monitor
+    or a Dask client could hold a lock the child would inherit), so otherwise, and on
+    platforms without fork, workers are spawned, whatever the process-wide default
+    (importing mesa sets it to spawn).
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def chunk(items: Sequence[Any], size: int) -> list[tuple[int, list[Any]]]:
@@ -98,9 +114,7 @@ class Executor:
         if self.dask is not None:
             self._open_dask()
         elif self.workers > 1:
-            # spawn, whatever the process-wide default (importing mesa forces it anyway): fork
-            # would copy the threads of a progress bar or a Dask client into every worker
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_start_context())
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -84,3 +84,23 @@ def test_seed_sequences_are_not_consumed_by_use():
     b = as_seed_sequence(ss).spawn(2)[0].generate_state(2)
     assert (a == b).all()
     assert [s.generate_state(1)[0] for s in spawn_seeds(5, 3)] == [s.generate_state(1)[0] for s in spawn_seeds(5, 3)]
+
+
+def test_baseline_stocks_are_calibrated_and_the_stored_fit_is_current(baseline_path):
+    from sim.calibration import calibrate
+
+    world = sim.load_scenario(baseline_path)
+    fit = calibrate(world).set_index("district")
+    assert (fit["error_pct"].abs() < 2.0).all(), fit
+    stored = {name: d.asc.value for name, d in world.districts.items()}
+    assert all(d.asc.source.startswith("fitted:") for d in world.districts.values())
+    # a district file edited without rerunning `talentsim calibrate` fails here
+    for name, asc in stored.items():
+        assert fit.loc[name, "asc"] == pytest.approx(asc, abs=0.02)
+
+
+def test_counterfactual_keeps_the_baselines_constants(root, baseline_path):
+    base = sim.TalentFlowModel(baseline_path, seed=1, overrides={"population.agents": 500})
+    none = sim.TalentFlowModel(root / "scenarios/variants/no_policy.yaml", seed=1, overrides={"population.agents": 500})
+    assert not any(g.levers for g in none.governments)
+    np.testing.assert_array_equal(base.asc, none.asc)
