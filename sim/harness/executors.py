@@ -43,7 +43,7 @@ DASK_RETRIES = 2
 DASK_CONNECT_TIMEOUT_S = 10
 
 
-def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 16, largest: int = 8) -> int:
+def batch_size_for(n_tasks: int, workers: int, *, per_worker: int = 32, largest: int = 8) -> int:
     """Tasks per batch: about ``per_worker`` batches for each worker, at most ``largest``.
 
     Several batches per worker keep the load balanced at the end of a sweep; a cap keeps
