@@ -260,8 +260,9 @@ def _hbar_intervals(comparison: pd.DataFrame, value: str, lo: str, hi: str, *, r
             ax.errorbar(v[ok], y[ok], xerr=[v[ok] - l_[ok], h_[ok] - v[ok]], fmt=MARKERS[(i + 1) % len(MARKERS)],
                         color=c, capsize=4, linestyle="none", label=s)
             if (~ok & np.isfinite(v)).any():
+                ax.plot(v[~ok], y[~ok], MARKERS[(i + 1) % len(MARKERS)], mfc="white", color=c, linestyle="none",
+                        label=None if unbounded else "○ ↔ ?  " + lab.t("unbounded"))
                 unbounded = True
-                ax.plot(v[~ok], y[~ok], MARKERS[(i + 1) % len(MARKERS)], mfc="white", color=c, linestyle="none")
                 for xv, yv in zip(v[~ok], y[~ok]):
                     if np.isfinite(xv):
                         ax.annotate("↔ ?", (xv, yv), xytext=(6, -3), textcoords="offset points", fontsize=8, color=c)
@@ -276,9 +277,9 @@ def _hbar_intervals(comparison: pd.DataFrame, value: str, lo: str, hi: str, *, r
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(title)
+        # the note on open markers is a legend entry: a figure caption below would collide
+        # with the report's own caption line
         ax.legend(fontsize=8, loc="best")
-        if unbounded:
-            fig.text(0.01, 0.0, "○ ↔ ?  " + lab.t("unbounded"), fontsize=7, va="bottom")
     return fig
 
 

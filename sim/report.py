@@ -282,7 +282,12 @@ def key_figures_page(comparison: pd.DataFrame, manifest: dict[str, Any], lab: pl
         fig = Figure(figsize=(11.69, 8.27))
         ax = fig.add_axes((0.03, 0.05, 0.94, 0.8))
         ax.axis("off")
-        table = ax.table(cellText=rows, colLabels=[_wrap(h, 18) for h in head], loc="upper center", cellLoc="right")
+        labels = [_wrap(h, 18) for h in head]
+        # columns as wide as their longest cell, so intervals do not spill into neighbours
+        need = np.array([max(max(_width(x) for x in col[1:]), max(map(_width, col[0].split("\n"))))
+                         for col in zip(labels, *rows)], float)
+        table = ax.table(cellText=rows, colLabels=labels, loc="upper center", cellLoc="right",
+                         colWidths=list(need / need.sum()))
         table.auto_set_font_size(False)
         table.set_fontsize(7)
         table.scale(1, 1.4)
