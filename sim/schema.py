@@ -300,26 +300,31 @@ class Strategy(_Strict):
         return self
 
 
-class Attributes(_Strict):
-    """Baseline attributes of a district, before any policy."""
+class _Place(_Strict):
+    """What every place has: wages, talent mix, rent, schools, amenity."""
 
-    talent_stock_people: Positive
     wage_yuan_per_year: dict[str, Positive]
     field_shares: dict[str, Share]
     rent_yuan_per_month: Positive
-    rent_inverse_elasticity: NonNeg
-    housing_growth_per_year: Share
     school_seat_share: Share
     school_quality: NonNeg
     amenity: Quantity
-    firms: dict[str, NonNeg]
-    vacancy_rate_per_year: Share
-    local_graduate_share: Share
 
     @field_validator("field_shares")
     @classmethod
     def _sums_to_one(cls, v: dict[str, Share]) -> dict[str, Share]:
         return _sum_to_one(v, "field shares")
+
+
+class Attributes(_Place):
+    """Baseline attributes of a district, before any policy."""
+
+    talent_stock_people: Positive
+    rent_inverse_elasticity: NonNeg
+    housing_growth_per_year: Share
+    firms: dict[str, NonNeg]
+    vacancy_rate_per_year: Share
+    local_graduate_share: Share
 
 
 class District(_Strict):
@@ -355,21 +360,10 @@ class District(_Strict):
 
 
 # ---------------------------------------------------------------------------- world
-class Elsewhere(_Strict):
+class Elsewhere(_Place):
     """The rest of the country that could plausibly move: a pool with fixed appeal."""
 
     pool_people: Positive
-    wage_yuan_per_year: dict[str, Positive]
-    field_shares: dict[str, Share]
-    rent_yuan_per_month: Positive
-    school_seat_share: Share
-    school_quality: NonNeg
-    amenity: Quantity
-
-    @field_validator("field_shares")
-    @classmethod
-    def _sums_to_one(cls, v: dict[str, Share]) -> dict[str, Share]:
-        return _sum_to_one(v, "field shares")
 
 
 class Population(_Strict):
