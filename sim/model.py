@@ -28,7 +28,7 @@ from sim.agents import DistrictGovernment, Firm
 from sim.calibration import district_constants
 from sim.labour import LabourMarket
 from sim.offers import offers
-from sim.policy import compile_levers
+from sim.policy import CASH_OFFER, SCARCE_UNITS, compile_levers
 from sim.population import APARTMENT, MARKET, Talents
 from sim.results import Recorder, Result
 from sim.scenario import load_scenario, with_overrides
@@ -308,8 +308,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         out = np.zeros((self.n_districts, len(TIERS)))
         for d, gov in enumerate(self.governments):
             for k, lever in enumerate(gov.levers):
-                if lever.name in ("annual_award", "settling_grant", "research_funding", "intern_subsidy",
-                                  "firm_contribution_award"):
+                if lever.name in CASH_OFFER:
                     val = lever.expected_value_per_year() * lever.take_up * gov.payout_ratio[k]
                     out[d] += lever.tier_ok * val * gov.multiplier
         return out
@@ -337,7 +336,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         for d, gov in enumerate(self.governments):
             here = self.residents(d)
             for k, lever in enumerate(gov.levers):
-                if lever.name not in ("talent_apartment", "school_access", "service_card"):
+                if lever.name not in SCARCE_UNITS:
                     continue
                 units = self.units_available(gov, k)
                 elig = lever.eligible(p.tier[here], p.field[here], p.age[here])

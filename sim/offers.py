@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.decisions import HOUSING_FLOOR_SHARE
-from sim.policy import PURCHASE_AMORTISATION_YEARS, EXPECTATION_YEARS
+from sim.policy import CASH_OFFER, EXPECTATION_YEARS, PURCHASE_AMORTISATION_YEARS
 from sim.population import APARTMENT, MARKET
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import TalentFlowModel
 
-CASH_PER_YEAR = ("annual_award", "research_funding", "firm_contribution_award", "intern_subsidy", "settling_grant")
 
 
 @dataclass
@@ -63,7 +62,7 @@ def offers(model: "TalentFlowModel", idx: np.ndarray) -> Offers:
             entitled_stay = here & lever.entitled(tenure)
             strength = lever.take_up * gov.payout_ratio[k]
             name = lever.name
-            if name in CASH_PER_YEAR:
+            if name in CASH_OFFER:
                 who = elig & (newcomer | (entitled_stay & (lever.period != "one_off")))
                 cash[:, j] += who * lever.expected_value_per_year() * strength * mult
             elif name == "startup_support":

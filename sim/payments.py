@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.markets import allocate_scarce
+from sim.policy import PAID_EACH_STEP, PAID_ON_ARRIVAL, SCARCE_UNITS
 from sim.population import APARTMENT, MARKET
 from sim.vocabulary import LEVERS, TIERS
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.agents import DistrictGovernment
     from sim.model import TalentFlowModel
 
-PER_RESIDENT_EACH_STEP = ("annual_award", "research_funding", "firm_contribution_award", "intern_subsidy", "rent_subsidy")
 
 
 def claims_this_step(
@@ -43,7 +43,7 @@ def claims_this_step(
     recipients: list[tuple[np.ndarray, np.ndarray]] = []
     for k, lever in enumerate(gov.levers):
         name = lever.name
-        pool = arrived if name in ("settling_grant", "purchase_subsidy", "hukou_settlement") else residents
+        pool = arrived if name in PAID_ON_ARRIVAL else residents
         if name == "startup_support":
             pool = founders
         tier, field, age = p.tier[pool], p.field[pool], p.age[pool]
@@ -52,7 +52,7 @@ def claims_this_step(
         fixed = 0.0
         # Cash: an agent stands for many people, of whom the take-up share claim; paying
         # each agent amount x take-up keeps small take-ups from vanishing into whole agents.
-        if name in PER_RESIDENT_EACH_STEP:
+        if name in PAID_EACH_STEP:
             ok &= lever.entitled(p.tenure[pool])
             if name == "rent_subsidy":
                 ok &= p.housing[pool] == MARKET
@@ -121,7 +121,7 @@ def allocate_units(m: "TalentFlowModel") -> None:
         priority = p.tier[here].astype(np.int64) * 10_000_000 + p.arrived_step[here]
         w = p.weight[here]
         for k, lever in enumerate(gov.levers):
-            if lever.name not in ("talent_apartment", "school_access", "service_card"):
+            if lever.name not in SCARCE_UNITS:
                 continue
             units = m.units_available(gov, k)
             asks = lever.eligible(p.tier[here], p.field[here], p.age[here]) & (p.claim_u[here] < lever.take_up)

@@ -40,10 +40,17 @@ MECHANISM: dict[str, str] = {
     "recruitment_network": "widens awareness of the district (effect) at amount_yuan a year",
 }
 
-#: Levers that put cash in an eligible talent's pocket, valued as expected support.
-CASH = ("annual_award", "settling_grant", "research_funding", "firm_contribution_award", "intern_subsidy", "startup_support")
-#: Levers paid once, on arrival (or on founding a start-up).
-ONE_OFF_ON_ARRIVAL = ("settling_grant", "purchase_subsidy", "hukou_settlement")
+# Categories of levers: each rule elsewhere (offers, payments, allocation) asks these,
+# so a lever's kind is stated once, here.
+#: Cash a newcomer expects a year, valued in utility as log(1 + cash / wage); the yardstick
+#: the ``compete`` strategy compares (start-up grants are valued through the start-up chance).
+CASH_OFFER = ("annual_award", "settling_grant", "research_funding", "firm_contribution_award", "intern_subsidy")
+#: Paid to entitled residents every step (yearly or monthly amounts).
+PAID_EACH_STEP = ("annual_award", "research_funding", "firm_contribution_award", "intern_subsidy", "rent_subsidy")
+#: Paid once, to this step's arrivals.
+PAID_ON_ARRIVAL = ("settling_grant", "purchase_subsidy", "hukou_settlement")
+#: Scarce units held by whole talents, allocated by rank.
+SCARCE_UNITS = ("talent_apartment", "school_access", "service_card")
 
 
 @dataclass(frozen=True)

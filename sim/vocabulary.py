@@ -39,12 +39,6 @@ LeverName = Literal[
 ]
 LEVERS: tuple[str, ...] = get_args(LeverName)
 
-#: Levers whose payment is cash in a talent's pocket: they enter utility as expected support.
-CASH_LEVERS: frozenset[str] = frozenset(
-    {"annual_award", "settling_grant", "research_funding", "intern_subsidy", "startup_support"}
-)
-#: Levers that lower what a talent pays for housing.
-HOUSING_LEVERS: frozenset[str] = frozenset({"rent_subsidy", "purchase_subsidy", "talent_apartment"})
 
 ELSEWHERE = "elsewhere"
 
