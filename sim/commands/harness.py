@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -69,7 +70,10 @@ def register(subparsers: Any) -> None:
     add_executor_args(p)
     p.add_argument("--years", type=_positive_int, help="horizon in years (default: the scenario's)")
     p.add_argument("--agents", type=_positive_int, help="talent agents (default: the scenario's)")
-    p.add_argument("--out", type=Path, help="results folder (default results/<time>-sensitivity-<method>)")
+    p.add_argument("--out", type=Path, help="results folder (default results/<time>-sensitivity-<method>); "
+                   "runs are kept beside it in .<name>.runs/ until the analysis completes")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted analysis: the same command and --out; only missing runs run")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     p.set_defaults(func=cmd_sensitivity)
 
@@ -148,15 +152,22 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     space = space_from_file(world, args.params) if args.params else space_from_scenario(
         world, districts=args.district, include=args.space)
     seed = world.seed if args.seed is None else args.seed
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out: the results folder of the interrupted analysis")
     out = _out(args, f"sensitivity-{args.method}")
+    runs = out.parent / f".{out.name}.runs"  # every run's outputs, written as batches finish
     fn = functools.partial(talent_outputs, world=world, years=args.years)
     try:
         indices = sensitivity(fn, space.bounds(), method=args.method, samples=samples, seed=seed,
                               workers=args.workers, dask=args.dask, replicates=args.replicates,
-                              nominal=space.nominal(),
-                              progress=not args.quiet)
+                              nominal=space.nominal(), progress=not args.quiet, store=runs,
+                              resume=args.resume, label=f"{scenario_hash(world)} years={args.years}")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished runs are kept in {runs}; continue with the same command "
+              f"and --out {out} --resume", file=sys.stderr)
+        raise
     noise = indices.drop_duplicates("output")[["output", "noise_share"] + (
         ["noise_mu_star"] if "noise_mu_star" in indices else [])]
     with atomic_dir(out) as tmp:
@@ -170,6 +181,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                        workers=args.workers, replicates=args.replicates, runs=indices.attrs.get("runs"),
                        agents=world.population.agents, years=args.years or world.horizon.years,
                        parameters=space.names)
+    shutil.rmtree(runs, ignore_errors=True)  # the results folder now holds everything
     if not args.quiet:
         print(indices.round(4).to_string(index=False))
     print(f"wrote {out}", file=sys.stdout)

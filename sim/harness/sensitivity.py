@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import pickle
 from typing import Any, Callable, Mapping, Sequence
 
@@ -149,6 +150,39 @@ def _evaluate(task: tuple[Callable[..., Any], dict[str, float], Any]) -> Any:
     return fn(**kwargs) if seed is None else fn(**kwargs, seed=seed)
 
 
+_SCALAR = "__scalar__"
+
+
+def _evaluate_row(indexed: tuple[int, tuple[Callable[..., Any], dict[str, float], Any]]) -> dict[str, Any]:
+    """One design row, as a flat record a store can keep: run number, outputs, scalar flag."""
+    i, task = indexed
+    value = _evaluate(task)
+    return {"run": i, _SCALAR: not isinstance(value, Mapping), **_as_outputs(value, i)}
+
+
+def _run_all(tasks: list[Any], *, workers: int, dask: str | None, progress: bool, desc: str,
+             store: str | os.PathLike[str] | None, resume: bool, design: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Evaluate every task (in task order); with ``store``, write batches as they finish and,
+    on ``resume``, run only the rows not stored yet (see :mod:`sim.harness.store`)."""
+    indexed = list(enumerate(tasks))
+    if store is None:
+        with make_executor(workers, progress=progress, dask=dask) as ex:
+            return list(ex.map(_evaluate_row, indexed, desc=desc))
+    from sim.harness.store import SweepStore
+
+    with SweepStore.open(store, design, resume=resume) as runs:
+        done = runs.done_runs()
+        pending = [t for t in indexed if t[0] not in done]
+        if pending:
+            with make_executor(workers, progress=progress, dask=dask) as ex:
+                for _, results, _ in ex.map_batches(_evaluate_row, pending, desc=desc):
+                    runs.write(pd.DataFrame(results))
+        rows = runs.load().to_dict("records")
+    for r in rows:
+        r[_SCALAR] = bool(r[_SCALAR])
+    return rows
+
+
 def _as_outputs(value: Any, row: int) -> dict[str, float]:
     """A model's return as ``{output: number}``; a bare number is the output ``"y"``."""
     items = value.items() if isinstance(value, Mapping) else [("y", value)]
@@ -186,6 +220,9 @@ def sensitivity(
     conf_level: float = 0.95,
     num_resamples: int = 200,
     progress: bool = False,
+    store: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    label: str | None = None,
 ) -> pd.DataFrame:
     """Sobol or Morris indices of ``model_fn`` over the box ``params``, as a tidy DataFrame.
 
@@ -205,6 +242,12 @@ def sensitivity(
         replicates: runs at the nominal point with different seeds, for the noise share
             (only if ``model_fn`` takes ``seed``).
         nominal: the point for replicates (default: the middle of each range).
+        store: a folder where every run's outputs are written as batches finish, so an
+            interrupted analysis can continue with ``resume=True`` (same arguments) and
+            run only what is missing.
+        resume: continue the analysis stored in ``store``; refused if the design differs.
+        label: what the model is (e.g. a scenario's hash), recorded in the store so a
+            resume with another model is refused.
 
     Returns:
         One row per parameter (and per output, with an ``output`` column, when ``model_fn``
@@ -254,8 +297,19 @@ def sensitivity(
     if stochastic and n_rep < 2:
         raise ValueError(f"a stochastic model_fn needs at least 2 replicates for the noise share, got {replicates}")
     tasks += [(model_fn, centre, s) for s in s_noise.spawn(n_rep)]
-    with make_executor(workers, progress=progress, dask=dask) as ex:
-        values = list(ex.map(_evaluate, tasks, desc=f"{method} runs"))
+    from sim import __version__
+
+    store_design = {
+        "scenario_hash": label or getattr(model_fn, "__qualname__", repr(model_fn)),
+        "root_seed": str(root.entropy), "seeds": n_rep, "years": None, "code_version": __version__,
+        "points": {"method": method, "samples": int(samples), "names": names, "bounds": problem["bounds"],
+                   "paired": paired, "num_levels": num_levels, "nominal": centre},
+    }
+    records = _run_all(tasks, workers=workers, dask=dask, progress=progress, desc=f"{method} runs",
+                       store=store, resume=resume, design=store_design)
+    values = [{k: v for k, v in r.items() if k not in ("run", _SCALAR)} for r in records]
+    if records and records[0][_SCALAR]:
+        values = [v["y"] for v in values]
     outputs = _stack(values)
     frames = []
     for out_name, y_all in outputs.items():

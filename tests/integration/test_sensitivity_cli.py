@@ -61,3 +61,41 @@ def test_bad_params_file_is_refused_with_every_problem(tmp_path, baseline_path, 
     err = capsys.readouterr().err
     assert rc == 2
     assert "behaviour.b_wage" in err and "lever.hexi.nothing" in err and "foo" in err
+
+
+def test_sensitivity_resumes_after_a_kill_with_identical_indices(tmp_path, baseline_path):
+    """SIGKILL mid-analysis, then --resume: only missing runs run, and the indices equal an
+    uninterrupted analysis."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    small = tmp_path / "small.yaml"
+    small.write_text(f"extends: {baseline_path}\noverrides:\n  population.agents: 1000\n  horizon.years: 2\n",
+                     encoding="utf-8")
+    base = [sys.executable, "-m", "sim", "sensitivity", str(small), "--method", "morris", "--district", "hexi",
+            "--space", "levers", "--samples", "6", "--replicates", "4", "--quiet"]
+    whole = tmp_path / "whole"
+    assert subprocess.run([*base, "--out", str(whole)], capture_output=True).returncode == 0
+    assert not (tmp_path / ".whole.runs").exists()  # the run store is removed once results exist
+
+    cut = tmp_path / "cut"
+    runs = tmp_path / ".cut.runs" / "parts"
+    proc = subprocess.Popen([*base, "--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(runs.glob("part-*.csv"))) < 2:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored = len(list(runs.glob("part-*.csv")))
+    assert stored >= 2 and not cut.exists()
+
+    again = subprocess.run([*base, "--out", str(cut)], capture_output=True, text=True)
+    assert again.returncode == 2 and "--resume" in again.stderr  # never silently overwritten
+    done = subprocess.run([*base, "--out", str(cut), "--resume"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(whole / "indices.csv"), pd.read_csv(cut / "indices.csv"))
