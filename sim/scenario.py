@@ -96,6 +96,8 @@ class _Composer:
     def __init__(self) -> None:
         self.origin: dict[tuple[str, ...], Path] = {}  # key-path prefix -> file that set it
         self.files: list[Path] = []
+        #: bad override paths: reported together with what validation finds in the rest
+        self.problems: list[str] = []
 
     def resolve(self, path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         path = path.resolve()
@@ -124,7 +126,10 @@ class _Composer:
         if overrides is not None:
             if not isinstance(overrides, dict):
                 raise ScenarioError([f"{path}: overrides: expected a mapping of dotted.path: value"])
-            apply_overrides(raw, overrides, source_file=path, origin=self.origin)
+            try:
+                apply_overrides(raw, overrides, source_file=path, origin=self.origin)
+            except ScenarioError as exc:  # the good overrides are applied; go on to find more
+                self.problems.extend(exc.problems)
         return raw
 
     def _load_districts(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -365,7 +370,10 @@ def compose(path: str | Path, overrides: Mapping[str, Any] | None = None) -> tup
     composer = _Composer()
     raw = composer.resolve(Path(path))
     if overrides:
-        apply_overrides(raw, overrides, source_file="overrides given by the caller", origin=composer.origin)
+        try:
+            apply_overrides(raw, overrides, source_file="overrides given by the caller", origin=composer.origin)
+        except ScenarioError as exc:
+            composer.problems.extend(exc.problems)
     return raw, composer
 
 
@@ -384,7 +392,13 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         ScenarioError: every problem found, one line each.
     """
     raw, composer = compose(path, overrides)
-    return validate(raw, origin=composer.origin, file=Path(path))
+    try:
+        world = validate(raw, origin=composer.origin, file=Path(path))
+    except ScenarioError as exc:  # every problem at once: bad paths and bad values
+        raise ScenarioError([*composer.problems, *exc.problems]) from None
+    if composer.problems:
+        raise ScenarioError(composer.problems)
+    return world
 
 
 def scenario_hash(world: World) -> str:

@@ -154,3 +154,19 @@ def test_walk_counts_settings_apart(baseline):
     kinds = {item.dotted: item.kind for item in walk(baseline)}
     assert kinds["population.agents"] == "setting"
     assert kinds["districts.hexi.budget.yuan_per_year"] == "quantity"
+
+
+def test_bad_override_paths_and_bad_values_are_reported_together(tmp_path):
+    from sim.scenario import ScenarioError, load_scenario
+
+    variant = tmp_path / "v.yaml"
+    base = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    variant.write_text(
+        f"extends: {base}\noverrides:\n  districts.luohu.levers.rent_subsdy.amount_yuan: 3000\n"
+        "  population.agents: -5\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(variant)
+    problems = info.value.problems
+    assert any("rent_subsdy" in p and "allowed here" in p for p in problems)
+    assert any("population.agents" in p for p in problems)
+    assert len(problems) == 2
