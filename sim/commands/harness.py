@@ -43,6 +43,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--agents", type=_positive_int, help="talent agents (default: the scenario's)")
     p.add_argument("--out", type=Path, help="results folder (default results/<time>-levers)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run: the same command and --out; only missing runs run")
     p.set_defaults(func=cmd_levers)
 
     p = subparsers.add_parser(
@@ -112,10 +114,18 @@ def cmd_levers(args: argparse.Namespace) -> int:
     if not 0 < args.step <= 10:
         raise UsageError(f"--step must be a share above 0 (0.1 = +10%), got {args.step}")
     world = _load(args)
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out: the results folder of the interrupted run")
     out = _out(args, "levers")
-    effects, per_seed = lever_effects(world, districts=args.district, seeds=args.seeds, root_seed=args.seed,
-                                      step=args.step, years=args.years, workers=args.workers, dask=args.dask,
-                                      progress=not args.quiet)
+    runs = out.parent / f".{out.name}.runs"  # every arm's result, written as it finishes
+    try:
+        effects, per_seed = lever_effects(world, districts=args.district, seeds=args.seeds, root_seed=args.seed,
+                                          step=args.step, years=args.years, workers=args.workers, dask=args.dask,
+                                          progress=not args.quiet, store=runs, resume=args.resume)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished runs are kept in {runs}; continue with the same command "
+              f"and --out {out} --resume", file=sys.stderr)
+        raise
     with atomic_dir(out) as tmp:
         write_tables(tmp, {"lever_effects": effects, "lever_effects_per_seed": per_seed})
         charts.lever_ranking(effects, tmp / "talents_per_million_yuan.png")
@@ -129,6 +139,7 @@ def cmd_levers(args: argparse.Namespace) -> int:
         cols = ["district", "lever", "talents", "talents_low", "talents_high", "talents_per_million_yuan",
                 "marginal_talents_per_million_yuan", "share_from_rivals", "windfall_share"]
         print(effects[cols].round(3).to_string(index=False))
+    shutil.rmtree(runs, ignore_errors=True)  # the results folder now holds everything
     print(f"wrote {out}")
     return 0
 

@@ -15,10 +15,12 @@ step in the ablation arm too, i.e. who would have been there anyway.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from scipy import stats
 
 from sim.harness.executors import make_executor
 from sim.model import TalentFlowModel
+from sim.scenario import scenario_hash
 from sim.schema import World
 from sim.seeding import spawn_seeds
 from sim.vocabulary import LEVERS
@@ -94,6 +97,34 @@ def run_arm(arm: Arm) -> dict[str, Any]:
         out["in_district"] = np.packbits(np.stack(m.where) == d, axis=1)  # (payment steps, capacity bits)
         out["capacity"] = m.talents.capacity
     return out
+
+
+@contextlib.contextmanager
+def _arm_results(arms: list[Arm], *, workers: int, dask: str | None, progress: bool,
+                 store: str | os.PathLike[str] | None, resume: bool, design: dict[str, Any]) -> Iterator[Iterable[dict]]:
+    """Each arm's result, in arm order. With ``store``, results are written as they finish
+    and a resumed harness runs only the arms not stored yet."""
+    if store is None:
+        with make_executor(workers, progress=progress, dask=dask) as ex:
+            yield ex.map(run_arm, arms, desc="lever runs")
+        return
+    from sim import __version__
+    from sim.harness.store import SweepStore
+
+    with SweepStore.open(store, {**design, "code_version": __version__}, resume=resume) as runs:
+        done = runs.done_objects()
+        pending = [(i, arm) for i, arm in enumerate(arms) if i not in done]
+        if pending:
+            with make_executor(workers, progress=progress, dask=dask) as ex:
+                for _, results, _ in ex.map_batches(_run_indexed, pending, desc="lever runs"):
+                    for i, res in results:
+                        runs.write_object(i, res)
+        yield (runs.read_object(i) for i in range(len(arms)))
+
+
+def _run_indexed(item: tuple[int, Arm]) -> tuple[int, dict[str, Any]]:
+    i, arm = item
+    return i, run_arm(arm)
 
 
 def without_lever(world: World, district: str, lever: str) -> World:
@@ -174,7 +205,8 @@ def plan(world: World, *, districts: Iterable[str], seeds: int, root_seed: Any, 
 
 def lever_effects(world: World, *, districts: Iterable[str] | None = None, seeds: int = 10,
                   root_seed: Any = None, step: float = 0.1, years: int | None = None, workers: int = 1,
-                  dask: str | None = None, progress: bool = False, conf: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  dask: str | None = None, progress: bool = False, conf: float = 0.95,
+                  store: str | os.PathLike[str] | None = None, resume: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ablation and marginal effect of each lever, paired over ``seeds`` seeds.
 
     Returns:
@@ -192,8 +224,11 @@ def lever_effects(world: World, *, districts: Iterable[str] | None = None, seeds
     rows: list[dict[str, Any]] = []
     base: dict[str, Any] = {}
     pending_ablate: dict[tuple[str, str], dict[str, Any]] = {}
-    with make_executor(workers, progress=progress, dask=dask) as ex:
-        for arm, res in zip(arms, ex.map(run_arm, arms, desc="lever runs")):
+    design = {"scenario_hash": scenario_hash(world), "root_seed": str(root_seed), "seeds": seeds, "years": years,
+              "points": {"districts": districts, "step": step, "arms": len(arms)}}
+    with _arm_results(arms, workers=workers, dask=dask, progress=progress, store=store, resume=resume,
+                      design=design) as results:
+        for arm, res in zip(arms, results):
             if arm.kind == "base":
                 base = res
                 continue

@@ -39,11 +39,15 @@ FORMAT = 1
 DESIGN_KEYS = ("format", "scenario_hash", "root_seed", "seeds", "points", "years", "code_version")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file, fsync and rename."""
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
+    if isinstance(data, bytes):
+        f = open(tmp, "wb")
+    else:
+        f = open(tmp, "w", encoding="utf-8", newline="")
+    with f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -172,6 +176,27 @@ class SweepStore:
     def load(self) -> pd.DataFrame:
         """Every stored row, in run order (the order of an uninterrupted sweep)."""
         return load(self.out)
+
+    # -- results that are not table rows (the lever harness keeps arrays per run) ------
+    def write_object(self, run: int, obj: Any) -> Path:
+        """Store one run's result as a pickle (only this program reads it back)."""
+        import pickle
+
+        path = self.parts / f"run-{run:06d}.pkl"
+        if path.exists():
+            raise RuntimeError(f"{path} already exists: run {run} would be stored twice")
+        t0 = time.perf_counter()
+        _write_atomic(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        self.write_seconds += time.perf_counter() - t0
+        return path
+
+    def done_objects(self) -> set[int]:
+        return {int(p.stem.split("-")[1]) for p in self.parts.glob("run-*.pkl")}
+
+    def read_object(self, run: int) -> Any:
+        import pickle
+
+        return pickle.loads((self.parts / f"run-{run:06d}.pkl").read_bytes())
 
     def finish(self, *, started: float, **info: Any) -> Path:
         """Write ``manifest.json``: the sweep is complete."""
