@@ -179,15 +179,14 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         self._resident_rows = None
         self._spread_awareness()
 
-        # firms post vacancies, by district and field
+        # firms post vacancies, by district, field and tier
         for firm in self.firms:
             firm.post_vacancies(self.hiring_rate[firm.district] / spy)
 
         # who reconsiders, and what they choose
         # one draw per row in use, for every purpose, whoever reconsiders: a talent's draws
         # are the same in two scenarios run from one seed (common random numbers)
-        n = self.rows
-        self._resident_rows = None
+        n = self.rows  # graduates have just added rows
         u_rec = self.streams["reconsider"].random(n)
         # uniforms for the Gumbel taste shocks; only the rows that reconsider are transformed
         u_taste = self.streams["taste"].random((n, self.n_places))
@@ -229,7 +228,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
         return decisions.choose(v, gumbel)
 
     def _move(self, idx: np.ndarray, choice: np.ndarray, u_job: np.ndarray, u_start: np.ndarray, s: int) -> None:
-        """Moves need a vacancy in the field, or a start-up; ``elsewhere`` always has work."""
+        """Moves need a vacancy in the field and tier, or a start-up; ``elsewhere`` always has work."""
         p = self.talents
         D = self.n_districts
         loc = p.loc[idx].astype(np.int64)
@@ -246,7 +245,7 @@ class TalentFlowModel(LabourMarket, mesa.Model):
                 founder[m] = u_start[idx[m]] < self.startup_chance(j, p.tier[idx[m]])
         hired = ~to_district | founder
         employer = np.full(idx.size, -1, np.int64)
-        # job queue: within each (district, field) cell, movers in order of their draw
+        # job queue: within each (district, field, tier) queue, movers in order of their draw
         seekers = np.flatnonzero(to_district & ~founder)
         if seekers.size:
             cell = self.job_cell(choice[seekers], p.field[idx[seekers]], p.tier[idx[seekers]])
