@@ -46,14 +46,6 @@ CJK_PACKAGE = "fonts-noto-cjk"
 #: Set to a font file to use it, or to "none" to behave as if no CJK font were installed.
 FONT_ENV = "TALENTSIM_CJK_FONT"
 
-#: Short names for charts, where the scenario's labels ("Luohu District, Shenzhen", 深圳市罗湖区)
-#: do not fit a tick label. A district not listed here uses its scenario label up to a comma.
-SHORT_NAMES: dict[str, dict[str, str]] = {
-    "luohu": {"en": "Luohu", "zh": "罗湖"},
-    "liangjiang": {"en": "Liangjiang", "zh": "两江新区"},
-    "hexi": {"en": "Hexi", "zh": "河西区"},
-    "changsha": {"en": "Changsha", "zh": "长沙"},
-}
 
 THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}")
 
@@ -156,10 +148,10 @@ class Labels:
     def place(self, name: str) -> str:
         if name == "elsewhere":
             return self.t("elsewhere")
-        if name in SHORT_NAMES:
-            return SHORT_NAMES[name][self.lang]
+        # a district file's short name (short_en, short_zh) fits a tick label; else its label
+        # up to the first comma ("Luohu District, Shenzhen")
         d = self.districts.get(name, {})
-        return (d.get(f"label_{self.lang}") or d.get("label_en") or name).split(",")[0]
+        return (d.get(f"short_{self.lang}") or d.get(f"label_{self.lang}") or d.get("label_en") or name).split(",")[0]
 
     def tier(self, name: str) -> str:
         return self.t(f"tier.{name}") if f"tier.{name}" in TEXT["en"] else name

@@ -331,6 +331,9 @@ class District(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label_en: str
     label_zh: str
+    #: short names for charts and tables (default: the label up to its first comma)
+    short_en: str | None = None
+    short_zh: str | None = None
     description: str | None = None
     references: dict[str, Reference] = Field(default_factory=dict)
     attributes: Attributes

@@ -177,7 +177,8 @@ def _manifest_info(kind: str, scenarios: list[tuple[str, Any, Path]], *, root: i
         "steps_per_year": world0.horizon.steps_per_year,
         "workers": workers,
         "lang": lang,
-        "districts": {d: {"label_en": v.label_en, "label_zh": v.label_zh} for d, v in world0.districts.items()},
+        "districts": {d: {"label_en": v.label_en, "label_zh": v.label_zh, "short_en": v.short_en,
+                          "short_zh": v.short_zh} for d, v in world0.districts.items()},
         "capacity_units": capacity,
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 import pytest
 
@@ -34,8 +36,13 @@ def test_found_font_draws_chinese(monkeypatch):
     font = plots.find_cjk_font()
     if font is None:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
-    lab = plots.labels_for("zh", {})
+    import sim
+
+    world = sim.load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml")
+    names = {d: {"label_zh": v.label_zh, "short_zh": v.short_zh} for d, v in world.districts.items()}
+    lab = plots.labels_for("zh", names)
     assert lab.font == font
+    # the short Chinese names come from the district files
     assert [lab.place(d) for d in ("luohu", "liangjiang", "hexi", "changsha")] == ["罗湖", "两江新区", "河西区", "长沙"]
 
 
