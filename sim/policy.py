@@ -135,9 +135,3 @@ def compile_levers(world: World) -> list[list[CompiledLever]]:
         for d, dist in enumerate(world.districts.values())
     ]
 
-
-def find(levers: list[CompiledLever], name: str) -> CompiledLever | None:
-    for lever in levers:
-        if lever.name == name:
-            return lever
-    return None

@@ -81,11 +81,10 @@ def test_levers_command_refuses_bad_input(tmp_path, baseline_path, capsys, argv,
 
 
 def test_levers_resume_after_a_kill_gives_identical_effects(tmp_path, baseline_path):
-    import os
-    import signal
     import subprocess
     import sys
-    import time
+
+    from tests.helpers import kill_when_stored
 
     small = tmp_path / "small.yaml"
     small.write_text(f"extends: {baseline_path}\noverrides:\n  population.agents: 1000\n  horizon.years: 2\n",
@@ -96,14 +95,8 @@ def test_levers_resume_after_a_kill_gives_identical_effects(tmp_path, baseline_p
     assert not (tmp_path / ".whole.runs").exists()
 
     cut = tmp_path / "cut"
-    parts = tmp_path / ".cut.runs" / "parts"
-    proc = subprocess.Popen([*base, "--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(parts.glob("run-*.pkl"))) < 3:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert len(list(parts.glob("run-*.pkl"))) >= 3 and not cut.exists()
+    stored = kill_when_stored([*base, "--out", str(cut)], tmp_path / ".cut.runs" / "parts", "run-*.pkl", 3)
+    assert stored >= 3 and not cut.exists()
     done = subprocess.run([*base, "--out", str(cut), "--resume"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(pd.read_csv(whole / "lever_effects.csv"), pd.read_csv(cut / "lever_effects.csv"))

@@ -66,13 +66,12 @@ def test_bad_params_file_is_refused_with_every_problem(tmp_path, baseline_path, 
 def test_sensitivity_resumes_after_a_kill_with_identical_indices(tmp_path, baseline_path):
     """SIGKILL mid-analysis, then --resume: only missing runs run, and the indices equal an
     uninterrupted analysis."""
-    import os
-    import signal
     import subprocess
     import sys
-    import time
 
     import pandas as pd
+
+    from tests.helpers import kill_when_stored
 
     small = tmp_path / "small.yaml"
     small.write_text(f"extends: {baseline_path}\noverrides:\n  population.agents: 1000\n  horizon.years: 2\n",
@@ -84,14 +83,7 @@ def test_sensitivity_resumes_after_a_kill_with_identical_indices(tmp_path, basel
     assert not (tmp_path / ".whole.runs").exists()  # the run store is removed once results exist
 
     cut = tmp_path / "cut"
-    runs = tmp_path / ".cut.runs" / "parts"
-    proc = subprocess.Popen([*base, "--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(runs.glob("part-*.csv"))) < 2:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stored = len(list(runs.glob("part-*.csv")))
+    stored = kill_when_stored([*base, "--out", str(cut)], tmp_path / ".cut.runs" / "parts", "part-*.csv", 2)
     assert stored >= 2 and not cut.exists()
 
     again = subprocess.run([*base, "--out", str(cut)], capture_output=True, text=True)
